@@ -1,0 +1,258 @@
+/**
+ * The key-value backend chosen by STORE_URL: keyv 5 over the official sqlite, redis or postgres adapter.
+ *
+ * Values are stored as the exact strings the repositories give (serialize/deserialize are pass-through), so every raw
+ * row is the record's own JSON and the repositories do all parsing and validation themselves. Every failure of the
+ * adapter is raised as StoreError 'backend' (keyv's throwOnErrors), and keyv's 'error' events are logged, never left
+ * unhandled. Listing keys by prefix uses the adapter's own connection with a prefix query (SQL) or SCAN (Redis), so
+ * there is no global list anyone has to read-modify-write.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import KeyvPostgres from '@keyv/postgres';
+import KeyvRedis, { createClient } from '@keyv/redis';
+import KeyvSqlite from '@keyv/sqlite';
+import Keyv from 'keyv';
+import type { Logger } from '../log.ts';
+import { backendError, redactStoreUrl, StoreError } from './errors.ts';
+
+export interface Backend {
+  /** The store URL without credentials. */
+  readonly label: string;
+  readonly dialect: 'sqlite' | 'redis' | 'postgres';
+  get(key: string): Promise<string | undefined>;
+  getMany(keys: string[]): Promise<Array<string | undefined>>;
+  set(key: string, value: string): Promise<void>;
+  delete(key: string): Promise<boolean>;
+  /** Keys (without the namespace) that start with `prefix`. */
+  keys(prefix: string): Promise<string[]>;
+  close(): Promise<void>;
+}
+
+export interface BackendOptions {
+  url: string;
+  /** Keys live under this namespace; [a-z0-9-], so it never acts as a LIKE/glob wildcard. */
+  namespace: string;
+  logger: Logger;
+  connectTimeoutMs?: number;
+}
+
+const TABLE = 'ptero_bridge';
+
+/** @keyv/postgres keeps one pg pool per process and its disconnect() ends it; count users so one close cannot end it for another. */
+const postgresUsers = new Map<string, number>();
+
+/** sqlite://relative/path is relative to the working directory; sqlite:///abs/path is absolute. */
+export function sqliteFilePath(url: string): string {
+  const rest = url.replace(/^sqlite:\/\//i, '');
+  if (rest === ':memory:') return rest;
+  return path.resolve(process.cwd(), rest);
+}
+
+export async function openBackend(options: BackendOptions): Promise<Backend> {
+  const { url, namespace, logger } = options;
+  if (!/^[a-z0-9-]+$/.test(namespace)) throw new TypeError('store namespace must match [a-z0-9-]+');
+  const label = redactStoreUrl(url);
+  const scheme = /^([a-z]+):\/\//i.exec(url)?.[1]?.toLowerCase();
+  const connectTimeoutMs = options.connectTimeoutMs ?? 5000;
+  const onError = (error: unknown) => {
+    logger.warn({ store: label, reason: backendError(error, url, 'operation').message }, 'store backend error');
+  };
+
+  if (scheme === 'sqlite') {
+    const file = sqliteFilePath(url);
+    if (file !== ':memory:') {
+      try {
+        await mkdir(path.dirname(file), { recursive: true });
+      } catch (error) {
+        throw backendError(error, url, 'set-up');
+      }
+    }
+    const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table: TABLE, busyTimeout: 5000 });
+    const keyv = makeKeyv(adapter, namespace, true, onError);
+    return new KeyvBackend(
+      keyv,
+      'sqlite',
+      url,
+      label,
+      namespace,
+      async (prefix) => {
+        const full = `${namespace}:${prefix}`;
+        const rows = (await adapter.query(
+          `SELECT key FROM ${TABLE} WHERE substr(key, 1, ?) = ?`,
+          full.length,
+          full,
+        )) as Array<{ key: string }>;
+        return rows.map((row) => row.key.slice(namespace.length + 1));
+      },
+      async () => {
+        await adapter.disconnect();
+      },
+    );
+  }
+
+  if (scheme === 'redis' || scheme === 'rediss') {
+    let connectedOnce = false;
+    const client = createClient({
+      url,
+      // Fail fast while the bot runs: a command must get an error, not hang until Redis returns.
+      disableOfflineQueue: true,
+      socket: {
+        connectTimeout: connectTimeoutMs,
+        // Give up at once on the first connection (openStore reports it); afterwards reconnect with capped backoff.
+        reconnectStrategy: (retries: number, cause: Error) =>
+          connectedOnce ? Math.min(2 ** retries * 100, 5000) : cause,
+      },
+    });
+    client.on('error', onError);
+    try {
+      await client.connect();
+    } catch (error) {
+      throw new StoreError(
+        'backend',
+        `cannot reach the store at ${label}: ${backendError(error, url, 'connect').message.replace(/^.*?: /, '')}`,
+        'The bot cannot reach its database right now; please try again in a moment.',
+      );
+    }
+    connectedOnce = true;
+    const adapter = new KeyvRedis(client, { namespace, throwOnErrors: true, throwOnConnectError: true });
+    const keyv = makeKeyv(adapter, namespace, false, onError);
+    return new KeyvBackend(
+      keyv,
+      'redis',
+      url,
+      label,
+      namespace,
+      async (prefix) => {
+        const full = `${namespace}::${prefix}`;
+        const keys: string[] = [];
+        for await (const batch of client.scanIterator({ MATCH: `${escapeGlob(full)}*`, COUNT: 500, TYPE: 'string' })) {
+          for (const key of Array.isArray(batch) ? batch : [batch]) keys.push(String(key).slice(namespace.length + 2));
+        }
+        return [...new Set(keys)]; // SCAN may return a key twice
+      },
+      async () => {
+        client.off('error', onError);
+        if (client.isOpen) await client.close();
+      },
+    );
+  }
+
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    const adapter = new KeyvPostgres({ uri: url, table: TABLE, connectionTimeoutMillis: connectTimeoutMs });
+    postgresUsers.set(url, (postgresUsers.get(url) ?? 0) + 1);
+    const keyv = makeKeyv(adapter, namespace, true, onError);
+    return new KeyvBackend(
+      keyv,
+      'postgres',
+      url,
+      label,
+      namespace,
+      async (prefix) => {
+        const full = `${namespace}:${prefix}`;
+        const rows = (await adapter.query(`SELECT key FROM public.${TABLE} WHERE substr(key, 1, $1) = $2`, [
+          full.length,
+          full,
+        ])) as Array<{ key: string }>;
+        return rows.map((row) => row.key.slice(namespace.length + 1));
+      },
+      async () => {
+        const left = (postgresUsers.get(url) ?? 1) - 1;
+        if (left > 0) {
+          postgresUsers.set(url, left);
+          return;
+        }
+        postgresUsers.delete(url);
+        await adapter.disconnect();
+      },
+    );
+  }
+
+  throw new StoreError(
+    'backend',
+    `unsupported STORE_URL ${label}: use sqlite://, redis://, rediss:// or postgresql://`,
+    'The bot is misconfigured (unsupported STORE_URL).',
+  );
+}
+
+function escapeGlob(text: string): string {
+  return text.replace(/[*?[\]\\]/g, '\\$&');
+}
+
+type Adapter = KeyvSqlite | KeyvRedis<string> | KeyvPostgres;
+
+function makeKeyv(adapter: Adapter, namespace: string, useKeyPrefix: boolean, onError: (e: unknown) => void): Keyv {
+  const keyv = new Keyv(adapter, {
+    namespace,
+    useKeyPrefix,
+    throwOnErrors: true,
+    // Pass-through: the repositories store their own JSON text and parse it themselves.
+    serialize: (data) => String(data.value),
+    deserialize: <Value>(text: string) => ({ value: text as Value }),
+  });
+  keyv.on('error', onError);
+  return keyv;
+}
+
+class KeyvBackend implements Backend {
+  private closed = false;
+  constructor(
+    private readonly keyv: Keyv,
+    readonly dialect: Backend['dialect'],
+    private readonly url: string,
+    readonly label: string,
+    private readonly namespace: string,
+    private readonly listKeys: (prefix: string) => Promise<string[]>,
+    private readonly closeAdapter: () => Promise<void>,
+  ) {}
+
+  private async run<T>(action: string, op: () => Promise<T>): Promise<T> {
+    if (this.closed) throw new StoreError('backend', `store ${action} after close`, 'The bot is shutting down.');
+    try {
+      return await op();
+    } catch (error) {
+      throw backendError(error, this.url, action);
+    }
+  }
+
+  get(key: string): Promise<string | undefined> {
+    return this.run('read', async () => toText(await this.keyv.get<string>(key)));
+  }
+
+  getMany(keys: string[]): Promise<Array<string | undefined>> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.run('read', async () => (await this.keyv.getMany<string>(keys)).map(toText));
+  }
+
+  set(key: string, value: string): Promise<void> {
+    return this.run('write', async () => {
+      await this.keyv.set(key, value);
+    });
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.run('delete', () => this.keyv.delete(key));
+  }
+
+  keys(prefix: string): Promise<string[]> {
+    return this.run('list', () => this.listKeys(prefix));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    try {
+      await this.closeAdapter();
+    } catch (error) {
+      throw backendError(error, this.url, 'close');
+    }
+  }
+
+  toString(): string {
+    return `Backend(${this.dialect} ${this.label} ns=${this.namespace})`;
+  }
+}
+
+function toText(value: unknown): string | undefined {
+  return value === undefined || value === null ? undefined : String(value);
+}
