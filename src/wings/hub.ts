@@ -1,0 +1,118 @@
+/**
+ * Shared, reference-counted Wings connections: one socket per (panel URL, server id, API key identity), opened by the
+ * first subscriber and closed when the last one releases it. Commands, the console feed and the power panel all use
+ * the same socket, which keeps us far under Wings' 30-sockets-per-server cap (§7.4).
+ */
+import { createHash } from 'node:crypto';
+import type { Logger } from 'pino';
+import { type Clock, systemClock } from './clock.ts';
+import { WingsConnection, type WingsConnectionOptions } from './connection.ts';
+import { DEFAULT_WS_TOKEN_LIMIT, SlidingWindowLimiter } from './token-limit.ts';
+import type { CredentialSource } from './types.ts';
+
+export interface WingsTarget {
+  panelUrl: string;
+  serverId: string;
+  apiKey: string;
+}
+
+export interface WingsSubscription {
+  readonly connection: WingsConnection;
+  /** Idempotent: releasing twice counts once. */
+  release(): void;
+}
+
+export type HubConnectionOptions = Omit<
+  WingsConnectionOptions,
+  'serverId' | 'panelUrl' | 'credentials' | 'logger' | 'tokenLimiter'
+>;
+
+export interface WingsHubOptions {
+  logger: Logger;
+  createPanelClient?: (target: WingsTarget) => CredentialSource;
+  connectionOptions?: HubConnectionOptions;
+}
+
+interface Entry {
+  connection: WingsConnection;
+  refs: number;
+}
+
+/** Short, stable, non-reversible id of a key: safe in map keys and logs. */
+function keyIdentity(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex').slice(0, 16);
+}
+
+function normalisePanelUrl(url: string): string {
+  return url.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+export class WingsHub {
+  private readonly entries = new Map<string, Entry>();
+  /** The panel's websocket-token limit is per server, whichever key asks: share one budget per (panel, server). */
+  private readonly limiters = new Map<string, SlidingWindowLimiter>();
+  private readonly clock: Clock;
+
+  constructor(private readonly options: WingsHubOptions) {
+    this.clock = options.connectionOptions?.clock ?? systemClock;
+  }
+
+  /** Open connections. */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  subscribe(target: WingsTarget): WingsSubscription {
+    const panelUrl = normalisePanelUrl(target.panelUrl);
+    const serverKey = `${panelUrl}|${target.serverId}`;
+    const key = `${serverKey}|${keyIdentity(target.apiKey)}`;
+    let entry = this.entries.get(key);
+    if (entry === undefined) {
+      const create = this.options.createPanelClient;
+      if (create === undefined) throw new Error('WingsHub needs createPanelClient');
+      const connection = new WingsConnection({
+        ...this.options.connectionOptions,
+        serverId: target.serverId,
+        panelUrl,
+        credentials: create({ ...target, panelUrl }),
+        logger: this.options.logger,
+        tokenLimiter: this.limiterFor(serverKey),
+      });
+      entry = { connection, refs: 0 };
+      this.entries.set(key, entry);
+      connection.start();
+    }
+    entry.refs += 1;
+    const owned = entry;
+    let released = false;
+    return {
+      connection: owned.connection,
+      release: () => {
+        if (released) return;
+        released = true;
+        owned.refs -= 1;
+        if (owned.refs > 0 || this.entries.get(key) !== owned) return;
+        this.entries.delete(key);
+        void owned.connection.close();
+      },
+    };
+  }
+
+  async closeAll(): Promise<void> {
+    const connections = [...this.entries.values()].map((e) => e.connection);
+    this.entries.clear();
+    await Promise.all(connections.map((c) => c.close()));
+  }
+
+  private limiterFor(serverKey: string): SlidingWindowLimiter {
+    let limiter = this.limiters.get(serverKey);
+    if (limiter === undefined) {
+      limiter = new SlidingWindowLimiter(
+        this.options.connectionOptions?.wsTokenLimit ?? DEFAULT_WS_TOKEN_LIMIT,
+        this.clock,
+      );
+      this.limiters.set(serverKey, limiter);
+    }
+    return limiter;
+  }
+}
