@@ -248,7 +248,10 @@ export function errorFromResponse(ctx: CallContext, status: number, bodyText: st
     return make('validation', `The panel at ${host} refused the request: ${detail || 'invalid input'}`);
   }
   if (status === 502 && ctx.isCommand && entries) {
-    return make('server_offline', `${capitalise(serverLabel(ctx))} is not running; start it before sending commands.`);
+    return make(
+      'server_offline',
+      `${capitalise(serverLabel(ctx))} on ${host} is not running; start it before sending commands.`,
+    );
   }
   if (status === 504 && entries) {
     return make(
