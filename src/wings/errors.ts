@@ -34,6 +34,7 @@ export interface PanelFailure {
   status?: number;
   retryAfterMs?: number;
   userMessage?: string;
+  conflict?: string;
 }
 
 export function asPanelFailure(error: unknown): PanelFailure {
@@ -44,10 +45,11 @@ export function asPanelFailure(error: unknown): PanelFailure {
   if (typeof e.status === 'number') failure.status = e.status;
   if (typeof e.retryAfterMs === 'number' && Number.isFinite(e.retryAfterMs)) failure.retryAfterMs = e.retryAfterMs;
   if (typeof e.userMessage === 'string') failure.userMessage = e.userMessage;
+  if (typeof e.conflict === 'string') failure.conflict = e.conflict;
   return failure;
 }
 
-export type FatalPanelCode = 'invalid_key' | 'missing_permission' | 'server_not_found';
+export type FatalPanelCode = 'invalid_key' | 'missing_permission' | 'server_not_found' | 'suspended';
 
 const FATAL_KINDS: Record<string, FatalPanelCode> = {
   invalid_key: 'invalid_key',
@@ -68,12 +70,14 @@ const DEFAULT_FATAL_MESSAGE: Record<FatalPanelCode, string> = {
   invalid_key: 'The panel rejected the API key (revoked or invalid).',
   missing_permission: 'The API key is not allowed to open this server’s console.',
   server_not_found: 'The panel no longer knows this server, or the API key cannot see it.',
+  suspended: 'The server is suspended on the panel.',
 };
 
-/** A panel failure that retrying will not fix (401/403/404 class), or undefined for transient ones. */
+/** A panel failure that retrying will not fix (401/403/404 class, 409 suspended), or undefined for transient ones. */
 export function fatalPanelFailure(error: unknown): { code: FatalPanelCode; reason: string } | undefined {
   const failure = asPanelFailure(error);
   const code =
+    (failure.conflict === 'suspended' ? 'suspended' : undefined) ??
     (failure.kind !== undefined ? FATAL_KINDS[failure.kind] : undefined) ??
     (failure.status !== undefined ? FATAL_STATUS[failure.status] : undefined);
   if (code === undefined) return undefined;

@@ -3,8 +3,8 @@
  * first subscriber and closed when the last one releases it. Commands, the console feed and the power panel all use
  * the same socket, which keeps us far under Wings' 30-sockets-per-server cap (§7.4).
  */
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
+import { apiKeyIdentity, PanelClient } from '../panel/index.ts';
 import { type Clock, systemClock } from './clock.ts';
 import { WingsConnection, type WingsConnectionOptions } from './connection.ts';
 import { DEFAULT_WS_TOKEN_LIMIT, SlidingWindowLimiter } from './token-limit.ts';
@@ -29,6 +29,7 @@ export type HubConnectionOptions = Omit<
 
 export interface WingsHubOptions {
   logger: Logger;
+  /** Default: a PanelClient for the target. Anything with getServer + getWebsocketCredentials will do. */
   createPanelClient?: (target: WingsTarget) => CredentialSource;
   connectionOptions?: HubConnectionOptions;
 }
@@ -36,11 +37,6 @@ export interface WingsHubOptions {
 interface Entry {
   connection: WingsConnection;
   refs: number;
-}
-
-/** Short, stable, non-reversible id of a key: safe in map keys and logs. */
-function keyIdentity(apiKey: string): string {
-  return createHash('sha256').update(apiKey).digest('hex').slice(0, 16);
 }
 
 function normalisePanelUrl(url: string): string {
@@ -65,11 +61,12 @@ export class WingsHub {
   subscribe(target: WingsTarget): WingsSubscription {
     const panelUrl = normalisePanelUrl(target.panelUrl);
     const serverKey = `${panelUrl}|${target.serverId}`;
-    const key = `${serverKey}|${keyIdentity(target.apiKey)}`;
+    const key = `${serverKey}|${apiKeyIdentity(target.apiKey.trim())}`;
     let entry = this.entries.get(key);
     if (entry === undefined) {
-      const create = this.options.createPanelClient;
-      if (create === undefined) throw new Error('WingsHub needs createPanelClient');
+      const create =
+        this.options.createPanelClient ??
+        ((t: WingsTarget) => new PanelClient({ panelUrl: t.panelUrl, apiKey: t.apiKey, logger: this.options.logger }));
       const connection = new WingsConnection({
         ...this.options.connectionOptions,
         serverId: target.serverId,
