@@ -1,0 +1,130 @@
+/**
+ * The composition root: builds every service from the configuration, wires them together, and owns start and
+ * shutdown. `src/index.ts` runs it as a process; the end-to-end tests run it in-process against the doubles.
+ */
+import { Events } from 'discord.js';
+import { Bridge } from './bridge/bridge.ts';
+import type { Config } from './config.ts';
+import { createDiscordClient } from './discord/client.ts';
+import type { BotServices, CommandModule } from './discord/command.ts';
+import { registerIfChanged } from './discord/deploy.ts';
+import { defaultCommandsDir, loadCommands } from './discord/loader.ts';
+import { InteractionRouter } from './discord/router.ts';
+import type { Logger } from './log.ts';
+import { openStore, type Store } from './store/index.ts';
+import { type HubConnectionOptions, WingsHub } from './wings/hub.ts';
+
+export interface BotOptions {
+  config: Config;
+  logger: Logger;
+  commandsDir?: string;
+  /** Store key namespace (tests isolate runs on a shared Redis/PostgreSQL). */
+  storeNamespace?: string;
+  /** Wings connection tuning (tests scale protocol timings down). */
+  connectionOptions?: HubConnectionOptions;
+}
+
+export interface Bot {
+  readonly client: ReturnType<typeof createDiscordClient>;
+  readonly bridge: Bridge;
+  readonly store: Store;
+  readonly hub: WingsHub;
+  readonly commands: Map<string, CommandModule>;
+  /** Resolves once the gateway is ready and the bindings of the guilds this process serves are live. */
+  start(): Promise<void>;
+  /** Graceful: stop taking interactions, finish replies in flight, close sockets and the store, destroy the client. */
+  stop(): Promise<void>;
+}
+
+export async function createBot(options: BotOptions): Promise<Bot> {
+  const { config, logger } = options;
+  const commands = await loadCommands(options.commandsDir ?? defaultCommandsDir());
+  const store = await openStore({
+    url: config.STORE_URL,
+    encryptionKey: config.ENCRYPTION_KEY,
+    logger,
+    ...(options.storeNamespace ? { namespace: options.storeNamespace } : {}),
+  });
+  const hub = new WingsHub({
+    logger: logger.child({ module: 'wings' }),
+    ...(options.connectionOptions ? { connectionOptions: options.connectionOptions } : {}),
+  });
+  const bridge = new Bridge(store, hub, logger.child({ module: 'bridge' }));
+  const client = createDiscordClient(config);
+  const shutdown = new AbortController();
+  const services: BotServices = { config, logger, bridge, shutdownSignal: shutdown.signal };
+  const router = new InteractionRouter(commands, services);
+
+  client.on(Events.InteractionCreate, (interaction) => {
+    void router.handle(interaction);
+  });
+  client.on(Events.GuildCreate, (guild) => {
+    bridge
+      .activateGuild(guild.id)
+      .catch((err: unknown) => logger.error({ err, guild: guild.id }, 'guild activation failed'));
+  });
+  client.on(Events.GuildDelete, (guild) => {
+    // Also fires when a guild becomes unavailable (outage): its sockets close and come back with GUILD_CREATE.
+    bridge
+      .deactivateGuild(guild.id)
+      .catch((err: unknown) => logger.error({ err, guild: guild.id }, 'guild deactivation failed'));
+  });
+  client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
+  client.on(Events.ShardDisconnect, (event, shard) => logger.warn({ code: event.code, shard }, 'gateway disconnected'));
+  client.rest.on('rateLimited', (info) =>
+    logger.debug(
+      { route: info.route, retryAfter: info.retryAfter, global: info.global, scope: info.scope },
+      'discord rate limit',
+    ),
+  );
+
+  let stopped = false;
+  return {
+    client,
+    bridge,
+    store,
+    hub,
+    commands,
+    async start() {
+      const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
+      await client.login(config.DISCORD_TOKEN);
+      await ready;
+      const applicationId = client.application?.id ?? client.user?.id;
+      if (applicationId) {
+        try {
+          await registerIfChanged({
+            rest: client.rest,
+            commands,
+            target: { applicationId, guildId: config.DISCORD_GUILD_ID },
+            settings: store.settings,
+            logger,
+          });
+        } catch (err) {
+          // The bot still works with the commands registered before; say why registration failed.
+          logger.error(
+            { err },
+            'slash command registration failed; run `npm run deploy-commands` once Discord answers',
+          );
+        }
+      }
+      for (const guildId of client.guilds.cache.keys()) {
+        await bridge
+          .activateGuild(guildId)
+          .catch((err: unknown) => logger.error({ err, guild: guildId }, 'guild activation failed'));
+      }
+      logger.info(
+        { guilds: client.guilds.cache.size, bindings: bridge.liveBindings().length },
+        'ptero-bridge is ready',
+      );
+    },
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      shutdown.abort();
+      await router.drain();
+      await bridge.close();
+      await client.destroy();
+      await store.close();
+    },
+  };
+}

@@ -1,0 +1,280 @@
+/**
+ * Where a binding comes to life. The bridge keeps, for every guild this process serves, its bindings and one shared
+ * Wings subscription per binding; commands, the feed and the power panel all reach the server through it.
+ */
+import { EventEmitter } from 'node:events';
+import { UserError } from '../discord/errors.ts';
+import type { Logger } from '../log.ts';
+import { PanelClient } from '../panel/client.ts';
+import type { Binding, BindingRecord, Store } from '../store/index.ts';
+import type { ConnectionState, WingsConnection } from '../wings/connection.ts';
+import type { WingsHub, WingsSubscription } from '../wings/hub.ts';
+import type { WingsStats } from '../wings/protocol.ts';
+
+export const recordId = (r: BindingRecord): string => (r.ok ? r.binding.id : r.id);
+export const recordName = (r: BindingRecord): string => (r.ok ? r.binding.name : r.name);
+
+export interface LiveBinding {
+  readonly binding: Binding;
+  readonly connection: WingsConnection;
+  /** Last problem seen on the connection (retry reason or stop reason), for `/server list`. */
+  lastError?: string;
+}
+
+interface LiveEntry extends LiveBinding {
+  subscription: WingsSubscription;
+  detach: () => void;
+}
+
+/** A power action or console command asked for from Discord (any surface), for the feed's audit line. */
+export interface ActionRecord {
+  actorId: string;
+  /** 'start' | 'stop' | 'restart' | 'kill', or 'command'. */
+  action: string;
+  command?: string;
+  source: 'command' | 'button';
+}
+
+export interface BridgeEvents {
+  activated: [live: LiveBinding];
+  deactivated: [live: LiveBinding];
+  action: [live: LiveBinding, record: ActionRecord];
+}
+
+/** How long a command waits for a connecting socket before telling the user it is not connected. */
+const READY_WAIT_MS = 5_000;
+
+export class Bridge extends EventEmitter<BridgeEvents> {
+  private readonly guilds = new Map<string, Map<string, LiveEntry>>();
+  private readonly describers = new Set<(live: LiveBinding) => string | undefined>();
+
+  constructor(
+    readonly store: Store,
+    private readonly hub: WingsHub,
+    private readonly logger: Logger,
+  ) {
+    super();
+  }
+
+  get activeGuildCount(): number {
+    return this.guilds.size;
+  }
+
+  /** Brings every stored binding of a guild to life (at start, and when the bot joins a guild). */
+  async activateGuild(guildId: string): Promise<void> {
+    if (this.guilds.has(guildId)) return;
+    const entries = new Map<string, LiveEntry>();
+    this.guilds.set(guildId, entries);
+    for (const record of await this.store.bindings.listByGuild(guildId)) {
+      if (record.ok) this.attach(entries, record.binding);
+      else
+        this.logger.warn(
+          { guild: guildId, binding: recordId(record), reason: record.error },
+          'binding cannot be loaded',
+        );
+    }
+  }
+
+  /** Closes a guild's sockets (the bot left the guild, or shutdown). */
+  async deactivateGuild(guildId: string): Promise<void> {
+    const entries = this.guilds.get(guildId);
+    if (!entries) return;
+    this.guilds.delete(guildId);
+    for (const entry of entries.values()) this.detach(entry);
+  }
+
+  async close(): Promise<void> {
+    for (const guildId of [...this.guilds.keys()]) await this.deactivateGuild(guildId);
+    await this.hub.closeAll();
+  }
+
+  /** Stored records of a guild, loadable or not, with their live side when there is one. */
+  async list(guildId: string): Promise<Array<{ record: BindingRecord; live?: LiveBinding }>> {
+    const entries = this.guilds.get(guildId);
+    const records = await this.store.bindings.listByGuild(guildId);
+    return records.map((record) => {
+      const live = record.ok ? entries?.get(record.binding.id) : undefined;
+      return live ? { record, live } : { record };
+    });
+  }
+
+  live(guildId: string, bindingId: string): LiveBinding | undefined {
+    return this.guilds.get(guildId)?.get(bindingId);
+  }
+
+  liveBindings(): LiveBinding[] {
+    return [...this.guilds.values()].flatMap((m) => [...m.values()]);
+  }
+
+  /**
+   * The binding a command means: by name (case-insensitive) or id; may be left out when the guild has exactly one.
+   */
+  async resolve(guildId: string, server: string | null | undefined): Promise<LiveBinding> {
+    await this.activateGuild(guildId);
+    const records = await this.store.bindings.listByGuild(guildId);
+    if (records.length === 0) {
+      throw new UserError('No game server is bound in this Discord server yet. An admin can add one with /server add.');
+    }
+    let record: BindingRecord | undefined;
+    if (server === null || server === undefined || server.trim() === '') {
+      if (records.length > 1) {
+        const names = records.map((r) => `“${recordName(r)}”`).join(', ');
+        throw new UserError(`Several servers are bound here (${names}); say which one with the \`server\` option.`);
+      }
+      record = records[0];
+    } else {
+      const wanted = server.trim().toLowerCase();
+      record = records.find((r) => recordName(r).toLowerCase() === wanted || recordId(r) === server.trim());
+      if (!record) {
+        const names = records.map((r) => `“${recordName(r)}”`).join(', ');
+        throw new UserError(`No bound server is called “${server.trim().slice(0, 100)}”. Bound here: ${names}.`);
+      }
+    }
+    if (!record) throw new UserError('No game server is bound here.');
+    if (!record.ok) {
+      throw new UserError(`The binding “${record.name}” cannot be used: ${record.error}`);
+    }
+    const live = this.guilds.get(guildId)?.get(record.binding.id);
+    if (live) return live;
+    // Stored by another path (e.g. added while this guild was inactive): bring it up now.
+    const entries = this.guilds.get(guildId) ?? new Map<string, LiveEntry>();
+    this.guilds.set(guildId, entries);
+    return this.attach(entries, record.binding);
+  }
+
+  async autocomplete(guildId: string, query: string): Promise<Array<{ name: string; value: string }>> {
+    const q = query.trim().toLowerCase();
+    const records = await this.store.bindings.listByGuild(guildId);
+    return records
+      .map((r) => recordName(r))
+      .filter((name) => name.toLowerCase().includes(q))
+      .slice(0, 25)
+      .map((name) => ({ name: name.slice(0, 100), value: name.slice(0, 100) }));
+  }
+
+  /** Stores a validated binding and brings it to life. */
+  async add(binding: Binding): Promise<LiveBinding> {
+    await this.activateGuild(binding.guildId);
+    await this.store.bindings.add(binding);
+    const entries = this.guilds.get(binding.guildId) ?? new Map<string, LiveEntry>();
+    this.guilds.set(binding.guildId, entries);
+    return this.attach(entries, binding);
+  }
+
+  async update(guildId: string, id: string, patch: Partial<Omit<Binding, 'id' | 'guildId'>>): Promise<Binding> {
+    const updated = await this.store.bindings.update(guildId, id, patch);
+    const entry = this.guilds.get(guildId)?.get(id);
+    if (entry) (entry as { binding: Binding }).binding = updated;
+    return updated;
+  }
+
+  /** Removes a binding by name or id; closes its socket. Works on undecryptable records too. */
+  async remove(guildId: string, server: string): Promise<string> {
+    const records = await this.store.bindings.listByGuild(guildId);
+    const wanted = server.trim().toLowerCase();
+    const record = records.find((r) => recordName(r).toLowerCase() === wanted || recordId(r) === server.trim());
+    if (!record) throw new UserError(`No bound server is called “${server.trim().slice(0, 100)}”.`);
+    const entry = this.guilds.get(guildId)?.get(recordId(record));
+    if (entry) {
+      this.guilds.get(guildId)?.delete(recordId(record));
+      this.detach(entry);
+    }
+    await this.store.bindings.remove(guildId, recordId(record));
+    return recordName(record);
+  }
+
+  /** Throws a UserError naming the reason when the binding's socket is not usable now. */
+  async ensureConnected(live: LiveBinding): Promise<void> {
+    const state = live.connection.connectionState;
+    if (state.kind === 'ready') return;
+    if (state.kind === 'stopped') {
+      throw new UserError(`${live.binding.name} is not connected: ${state.reason}`);
+    }
+    try {
+      await live.connection.waitForReady(READY_WAIT_MS);
+    } catch {
+      const reason = live.lastError ? `: ${live.lastError}` : ' yet; the bot is still connecting to Wings.';
+      throw new UserError(`${live.binding.name} is not connected${reason}`);
+    }
+  }
+
+  /** Asks Wings for a stats frame and waits briefly for it; falls back to the latest one seen. */
+  async freshStats(live: LiveBinding, timeoutMs = 3_000): Promise<WingsStats> {
+    const connection = live.connection;
+    const next = new Promise<WingsStats | undefined>((resolve) => {
+      const timer = setTimeout(() => {
+        connection.off('stats', onStats);
+        resolve(undefined);
+      }, timeoutMs);
+      timer.unref();
+      const onStats = (stats: WingsStats) => {
+        clearTimeout(timer);
+        connection.off('stats', onStats);
+        resolve(stats);
+      };
+      connection.on('stats', onStats);
+    });
+    await connection.requestStats();
+    const stats = (await next) ?? connection.lastStats;
+    if (!stats) throw new UserError(`${live.binding.name} sent no statistics; try again in a moment.`);
+    return stats;
+  }
+
+  /** The panel's limits for the server (CPU % of one core, disk MiB; 0 = unlimited), or undefined if the panel is unreachable. */
+  async serverLimits(live: LiveBinding): Promise<{ cpu: number; disk: number; memory: number } | undefined> {
+    try {
+      const details = await this.createPanelClient(live.binding).getServer(live.binding.serverId);
+      return details.limits;
+    } catch (error) {
+      this.logger.debug({ binding: live.binding.id, err: error }, 'could not read server limits');
+      return undefined;
+    }
+  }
+
+  createPanelClient(binding: Pick<Binding, 'panelUrl' | 'apiKey'>): PanelClient {
+    return new PanelClient({ panelUrl: binding.panelUrl, apiKey: binding.apiKey, logger: this.logger });
+  }
+
+  /** Extra lines about a binding from components attached to it (the feed's counters), for `/server list`. */
+  describeExtras(live: LiveBinding): string | undefined {
+    const parts = [...this.describers].map((d) => d(live)).filter((x): x is string => Boolean(x));
+    return parts.length > 0 ? parts.join('\n') : undefined;
+  }
+
+  addDescriber(describer: (live: LiveBinding) => string | undefined): void {
+    this.describers.add(describer);
+  }
+
+  recordAction(live: LiveBinding, record: ActionRecord): void {
+    this.emit('action', live, record);
+  }
+
+  private attach(entries: Map<string, LiveEntry>, binding: Binding): LiveEntry {
+    const existing = entries.get(binding.id);
+    if (existing) return existing;
+    const subscription = this.hub.subscribe({
+      panelUrl: binding.panelUrl,
+      serverId: binding.serverId,
+      apiKey: binding.apiKey,
+    });
+    const connection = subscription.connection;
+    const entry: LiveEntry = { binding, connection, subscription, detach: () => undefined };
+    const onState = (state: ConnectionState) => {
+      if (state.kind === 'retrying') entry.lastError = state.reason;
+      else if (state.kind === 'stopped') entry.lastError = state.reason;
+      else if (state.kind === 'ready') entry.lastError = undefined;
+    };
+    connection.on('state', onState);
+    entry.detach = () => connection.off('state', onState);
+    onState(connection.connectionState);
+    entries.set(binding.id, entry);
+    this.emit('activated', entry);
+    return entry;
+  }
+
+  private detach(entry: LiveEntry): void {
+    entry.detach();
+    this.emit('deactivated', entry);
+    entry.subscription.release();
+  }
+}
