@@ -9,12 +9,12 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import KeyvPostgres from '@keyv/postgres';
 import KeyvRedis, { createClient } from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import type { Logger } from '../log.ts';
-import { backendError, redactStoreUrl, StoreError } from './errors.ts';
+import { backendError, describeBackendError, redactStoreUrl, StoreError } from './errors.ts';
+import { PostgresAdapter } from './postgres-adapter.ts';
 
 export interface Backend {
   /** The store URL without credentials. */
@@ -38,9 +38,6 @@ export interface BackendOptions {
 }
 
 const TABLE = 'ptero_bridge';
-
-/** @keyv/postgres keeps one pg pool per process and its disconnect() ends it; count users so one close cannot end it for another. */
-const postgresUsers = new Map<string, number>();
 
 /** sqlite://relative/path is relative to the working directory; sqlite:///abs/path is absolute. */
 export function sqliteFilePath(url: string): string {
@@ -70,13 +67,14 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     }
     const adapter = new KeyvSqlite({ uri: `sqlite://${file}`, table: TABLE, busyTimeout: 5000 });
     const keyv = makeKeyv(adapter, namespace, true, onError);
-    return new KeyvBackend(
+    return new KeyvBackend({
       keyv,
-      'sqlite',
+      dialect: 'sqlite',
       url,
       label,
       namespace,
-      async (prefix) => {
+      logger,
+      listKeys: async (prefix) => {
         const full = `${namespace}:${prefix}`;
         const rows = (await adapter.query(
           `SELECT key FROM ${TABLE} WHERE substr(key, 1, ?) = ?`,
@@ -85,10 +83,8 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
         )) as Array<{ key: string }>;
         return rows.map((row) => row.key.slice(namespace.length + 1));
       },
-      async () => {
-        await adapter.disconnect();
-      },
-    );
+      closeAdapter: () => adapter.disconnect(),
+    });
   }
 
   if (scheme === 'redis' || scheme === 'rediss') {
@@ -108,22 +104,25 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
     try {
       await client.connect();
     } catch (error) {
+      const reason = describeBackendError(error, url);
       throw new StoreError(
         'backend',
-        `cannot reach the store at ${label}: ${backendError(error, url, 'connect').message.replace(/^.*?: /, '')}`,
+        `cannot reach the store at ${label}: ${reason}`,
         'The bot cannot reach its database right now; please try again in a moment.',
+        reason,
       );
     }
     connectedOnce = true;
     const adapter = new KeyvRedis(client, { namespace, throwOnErrors: true, throwOnConnectError: true });
     const keyv = makeKeyv(adapter, namespace, false, onError);
-    return new KeyvBackend(
+    return new KeyvBackend({
       keyv,
-      'redis',
+      dialect: 'redis',
       url,
       label,
       namespace,
-      async (prefix) => {
+      logger,
+      listKeys: async (prefix) => {
         const full = `${namespace}::${prefix}`;
         const keys: string[] = [];
         for await (const batch of client.scanIterator({ MATCH: `${escapeGlob(full)}*`, COUNT: 500, TYPE: 'string' })) {
@@ -131,24 +130,29 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
         }
         return [...new Set(keys)]; // SCAN may return a key twice
       },
-      async () => {
+      closeAdapter: async () => {
         client.off('error', onError);
         if (client.isOpen) await client.close();
       },
-    );
+    });
   }
 
   if (scheme === 'postgres' || scheme === 'postgresql') {
-    const adapter = new KeyvPostgres({ uri: url, table: TABLE, connectionTimeoutMillis: connectTimeoutMs });
-    postgresUsers.set(url, (postgresUsers.get(url) ?? 0) + 1);
+    const adapter = new PostgresAdapter({
+      uri: url,
+      table: TABLE,
+      connectionTimeoutMillis: connectTimeoutMs,
+      onPoolError: onError,
+    });
     const keyv = makeKeyv(adapter, namespace, true, onError);
-    return new KeyvBackend(
+    return new KeyvBackend({
       keyv,
-      'postgres',
+      dialect: 'postgres',
       url,
       label,
       namespace,
-      async (prefix) => {
+      logger,
+      listKeys: async (prefix) => {
         const full = `${namespace}:${prefix}`;
         const rows = (await adapter.query(`SELECT key FROM public.${TABLE} WHERE substr(key, 1, $1) = $2`, [
           full.length,
@@ -156,16 +160,8 @@ export async function openBackend(options: BackendOptions): Promise<Backend> {
         ])) as Array<{ key: string }>;
         return rows.map((row) => row.key.slice(namespace.length + 1));
       },
-      async () => {
-        const left = (postgresUsers.get(url) ?? 1) - 1;
-        if (left > 0) {
-          postgresUsers.set(url, left);
-          return;
-        }
-        postgresUsers.delete(url);
-        await adapter.disconnect();
-      },
-    );
+      closeAdapter: () => adapter.disconnect(),
+    });
   }
 
   throw new StoreError(
@@ -179,7 +175,7 @@ function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
-type Adapter = KeyvSqlite | KeyvRedis<string> | KeyvPostgres;
+type Adapter = KeyvSqlite | KeyvRedis<string> | PostgresAdapter;
 
 function makeKeyv(adapter: Adapter, namespace: string, useKeyPrefix: boolean, onError: (e: unknown) => void): Keyv {
   const keyv = new Keyv(adapter, {
@@ -194,24 +190,47 @@ function makeKeyv(adapter: Adapter, namespace: string, useKeyPrefix: boolean, on
   return keyv;
 }
 
+interface KeyvBackendParts {
+  keyv: Keyv;
+  dialect: Backend['dialect'];
+  url: string;
+  label: string;
+  namespace: string;
+  logger: Logger;
+  listKeys: (prefix: string) => Promise<string[]>;
+  closeAdapter: () => Promise<void>;
+}
+
 class KeyvBackend implements Backend {
+  readonly dialect: Backend['dialect'];
+  readonly label: string;
   private closed = false;
-  constructor(
-    private readonly keyv: Keyv,
-    readonly dialect: Backend['dialect'],
-    private readonly url: string,
-    readonly label: string,
-    private readonly namespace: string,
-    private readonly listKeys: (prefix: string) => Promise<string[]>,
-    private readonly closeAdapter: () => Promise<void>,
-  ) {}
+  private readonly keyv: Keyv;
+  private readonly url: string;
+  private readonly namespace: string;
+  private readonly logger: Logger;
+  private readonly listKeys: KeyvBackendParts['listKeys'];
+  private readonly closeAdapter: KeyvBackendParts['closeAdapter'];
+
+  constructor(parts: KeyvBackendParts) {
+    this.keyv = parts.keyv;
+    this.dialect = parts.dialect;
+    this.url = parts.url;
+    this.label = parts.label;
+    this.namespace = parts.namespace;
+    this.logger = parts.logger;
+    this.listKeys = parts.listKeys;
+    this.closeAdapter = parts.closeAdapter;
+  }
 
   private async run<T>(action: string, op: () => Promise<T>): Promise<T> {
     if (this.closed) throw new StoreError('backend', `store ${action} after close`, 'The bot is shutting down.');
     try {
       return await op();
     } catch (error) {
-      throw backendError(error, this.url, action);
+      const failure = backendError(error, this.url, action);
+      this.logger.warn({ store: this.label, action, reason: failure.message }, 'store operation failed');
+      throw failure;
     }
   }
 

@@ -10,11 +10,14 @@ export class StoreError extends Error {
   readonly code: StoreErrorCode;
   /** One human sentence, safe to show in Discord; never contains a secret or a store password. */
   readonly userMessage: string;
-  constructor(code: StoreErrorCode, message: string, userMessage?: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** For 'backend': the short driver reason ("connection refused"), already scrubbed of credentials. */
+  readonly detail?: string;
+  constructor(code: StoreErrorCode, message: string, userMessage?: string, detail?: string) {
+    super(message);
     this.name = 'StoreError';
     this.code = code;
     this.userMessage = userMessage ?? message;
+    if (detail !== undefined) this.detail = detail;
   }
 }
 
@@ -70,6 +73,10 @@ export function describeBackendError(error: unknown, url: string): string {
   return reason;
 }
 
+/**
+ * Wraps a driver error. The driver error itself is deliberately not kept as `cause`: pg errors carry the client
+ * with its connection parameters (password included), and a logged cause would print them.
+ */
 export function backendError(error: unknown, url: string, action: string): StoreError {
   if (error instanceof StoreError) return error;
   const reason = describeBackendError(error, url);
@@ -77,6 +84,6 @@ export function backendError(error: unknown, url: string, action: string): Store
     'backend',
     `store ${action} failed at ${redactStoreUrl(url)}: ${reason}`,
     'The bot cannot reach its database right now; please try again in a moment.',
-    { cause: error },
+    reason,
   );
 }

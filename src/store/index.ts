@@ -55,11 +55,12 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     await backend.get('s:__ping');
   } catch (error) {
     await backend.close().catch(() => undefined);
-    const cause = error instanceof Error && error.cause !== undefined ? error.cause : error;
+    const reason = error instanceof StoreError && error.detail ? error.detail : describeBackendError(error, url);
     throw new StoreError(
       'backend',
-      `cannot reach the store at ${redactStoreUrl(url)}: ${describeBackendError(cause, url)}`,
+      `cannot reach the store at ${redactStoreUrl(url)}: ${reason}`,
       'The bot cannot reach its database right now; please try again in a moment.',
+      reason,
     );
   }
   log.info({ store: backend.label, backend: backend.dialect }, 'store opened');
