@@ -36,7 +36,7 @@ export const NEEDED_PERMISSIONS: Array<[permission: string, consequence: string]
 const NAME = /^[^\r\n\t@#:`]{1,32}$/u;
 
 export function validateBindingName(raw: string): string {
-  const name = raw.trim().replace(/\s+/g, ' ');
+  const name = raw.trim().replace(/[ \u00a0]+/g, ' ');
   if (!NAME.test(name)) {
     throw new UserError('The name must be 1-32 characters without line breaks, @, #, : or backticks (e.g. Survival).');
   }
