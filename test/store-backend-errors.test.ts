@@ -160,6 +160,13 @@ describe('openStore on an unreachable backend', () => {
   });
 });
 
+describe('SQLite file that cannot be opened', () => {
+  it('fails openStore with one line naming the file', async () => {
+    const error = await openError(`sqlite://${tempDir}`); // a directory, not a database file
+    expect(error.message).toBe(`cannot reach the store at sqlite://${tempDir}: cannot open the file (SQLITE_CANTOPEN)`);
+  });
+});
+
 describe('SQLite file location', () => {
   it('resolves relative paths against the working directory and keeps absolute ones', () => {
     expect(sqliteFilePath('sqlite://data/ptero-bridge.sqlite')).toBe(

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { createClient } from '@keyv/redis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, openBackend } from '../src/store/backend.ts';
@@ -116,6 +117,18 @@ describe.each(backends)('store integrity on $name', (backend) => {
       const binding = makeBinding('500000000000000001');
       await store.bindings.add(binding);
       expect(await raw.get(recordKey(binding))).not.toContain(binding.apiKey);
+      if (backend.name === 'redis') {
+        const client = createClient({ url: backend.url() });
+        await client.connect();
+        try {
+          const value = await client.get(`${namespace}::${recordKey(binding)}`);
+          expect(value).toContain(binding.name);
+          expect(value).not.toContain(binding.apiKey);
+          expect(value).not.toContain('SECRET');
+        } finally {
+          await client.close();
+        }
+      }
       if (backend.name === 'sqlite') {
         const bytes = await readFile(sqliteFile());
         expect(bytes.includes(Buffer.from(binding.name))).toBe(true); // the record is in this file…
