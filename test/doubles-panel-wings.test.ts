@@ -1,0 +1,251 @@
+// Self-tests of the panel/Wings double: the protocol facts of /work/shared/protocol/wings.md the bot relies on,
+// checked with a raw `ws` client and fetch (no bot code).
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  decodeJwtHeader,
+  decodeJwtPayload,
+  type PanelWingsDouble,
+  type PanelWingsDoubleOptions,
+  type ServerHandle,
+  startPanelWingsDouble,
+} from './doubles/panel-wings/index.ts';
+import { type Frame, WsProbe, waitFor } from './doubles/panel-wings/probe.ts';
+
+const open: PanelWingsDouble[] = [];
+const probes: WsProbe[] = [];
+afterEach(async () => {
+  for (const p of probes.splice(0)) p.close();
+  for (const d of open.splice(0)) await d.close();
+});
+
+async function setup(
+  options: PanelWingsDoubleOptions = {},
+  serverOptions: Parameters<PanelWingsDouble['addServer']>[0] = {},
+) {
+  const double = await startPanelWingsDouble({ statsIntervalMs: 50, ...options });
+  open.push(double);
+  const server = double.addServer({ name: 'Survival', ...serverOptions });
+  const key = double.addApiKey({ servers: { [server.identifier]: ['*'] } });
+  return { double, server, key };
+}
+
+function api(double: PanelWingsDouble, key: string, path: string, init: RequestInit = {}) {
+  return fetch(`${double.panelUrl}/api/client${path}`, {
+    ...init,
+    headers: {
+      Authorization: `Bearer ${key}`,
+      Accept: 'application/json',
+      'Content-Type': 'application/json',
+      ...init.headers,
+    },
+    redirect: 'manual',
+  });
+}
+
+async function credentials(double: PanelWingsDouble, key: string, server: ServerHandle) {
+  const res = await api(double, key, `/servers/${server.identifier}/websocket`);
+  expect(res.status).toBe(200);
+  return ((await res.json()) as { data: { token: string; socket: string } }).data;
+}
+
+async function connect(double: PanelWingsDouble, url: string) {
+  const probe = await WsProbe.open(url, double.panelUrl);
+  probes.push(probe);
+  return probe;
+}
+
+/** Opens a socket and authenticates; returns the probe positioned after auth success + status (+ stats). */
+async function authed(double: PanelWingsDouble, key: string, server: ServerHandle) {
+  const creds = await credentials(double, key, server);
+  const probe = await connect(double, creds.socket);
+  probe.send('auth', [creds.token]);
+  await probe.next('auth success');
+  await probe.next('status');
+  return { probe, creds };
+}
+
+const statsState = (f: Frame) => (JSON.parse(f.args?.[0] ?? '{}') as { state: string }).state;
+
+describe('JWT and websocket credentials', () => {
+  it('mints HS256 tokens with the panel claims and a ws:// socket URL on the full uuid', async () => {
+    const { double, server, key } = await setup();
+    const { token, socket } = await credentials(double, key, server);
+    expect(socket).toBe(`ws://127.0.0.1:${double.port}/api/servers/${server.uuid}/ws`);
+    const header = decodeJwtHeader(token);
+    const claims = decodeJwtPayload(token);
+    expect(header).toMatchObject({ typ: 'JWT', alg: 'HS256', jti: claims.jti });
+    expect(claims.jti).toMatch(/^[0-9a-f]{32}$/);
+    expect(claims).toMatchObject({
+      iss: double.panelUrl,
+      aud: [double.panelUrl],
+      server_uuid: server.uuid,
+      permissions: ['*'],
+      scope: 'websocket',
+    });
+    const iat = claims.iat as number;
+    expect(Number.isInteger(iat)).toBe(true);
+    expect(claims.nbf).toBe(iat - 300);
+    expect(claims.exp).toBe(iat + 600);
+    expect(claims.unique_id).toMatch(/^[A-Za-z0-9]{16}$/);
+    expect(typeof claims.user_id).toBe('number');
+    // jti is stable per user+server, not per token.
+    const again = decodeJwtPayload((await credentials(double, key, server)).token);
+    expect(again.jti).toBe(claims.jti);
+  });
+
+  it('pelican flavour: pacc_ keys, sha256 jti, no user_id', async () => {
+    const { double, server, key } = await setup({ flavour: 'pelican' });
+    expect(key).toMatch(/^pacc_[A-Za-z0-9]{43}$/);
+    const claims = decodeJwtPayload((await credentials(double, key, server)).token);
+    expect(claims.jti).toMatch(/^[0-9a-f]{64}$/);
+    expect(claims.user_id).toBeUndefined();
+  });
+});
+
+describe('upgrade checks', () => {
+  it.each([
+    ['missing', undefined],
+    ['wrong', 'https://evil.example.com'],
+    ['trailing slash', 'PANEL/'],
+  ])('Origin %s → HTTP 403 Forbidden', async (_name, origin) => {
+    const { double, server, key } = await setup();
+    const { socket } = await credentials(double, key, server);
+    const o = origin?.replace('PANEL', double.panelUrl);
+    await expect(WsProbe.open(socket, o)).rejects.toMatchObject({ status: 403, body: 'Forbidden\n' });
+    expect(double.metrics.upgrades.at(-1)).toMatchObject({ accepted: false, status: 403 });
+  });
+
+  it('allowed_origins admits an extra origin, "*" admits a missing one', async () => {
+    const { double, server, key } = await setup({ allowedOrigins: ['https://bot.example'] });
+    const { socket } = await credentials(double, key, server);
+    probes.push(await WsProbe.open(socket, 'https://bot.example'));
+    const star = await setup({ allowedOrigins: ['*'] });
+    const creds = await credentials(star.double, star.key, star.server);
+    probes.push(await WsProbe.open(creds.socket));
+  });
+
+  it('unknown uuid → 404 JSON before any upgrade', async () => {
+    const { double } = await setup();
+    const url = `ws://127.0.0.1:${double.port}/api/servers/00000000-0000-0000-0000-000000000000/ws`;
+    await expect(WsProbe.open(url, double.panelUrl)).rejects.toMatchObject({
+      status: 404,
+      body: '{"error":"The requested resource does not exist on this instance."}',
+    });
+  });
+});
+
+describe('authentication', () => {
+  it('first auth → auth success, status, one stats when offline; args omitted when empty', async () => {
+    const { double, server, key } = await setup();
+    const creds = await credentials(double, key, server);
+    const probe = await connect(double, creds.socket);
+    probe.send('auth', [creds.token]);
+    await waitFor(() => probe.frames.length >= 3);
+    expect(probe.frames[0]).toEqual({ event: 'auth success' });
+    expect(probe.frames[1]).toEqual({ event: 'status', args: ['offline'] });
+    expect(probe.frames[2]?.event).toBe('stats');
+    expect(JSON.parse(probe.frames[2]?.args?.[0] ?? '')).toMatchObject({
+      memory_bytes: 0,
+      cpu_absolute: 0,
+      network: { rx_bytes: 0, tx_bytes: 0 },
+      uptime: 0,
+      state: 'offline',
+      memory_limit_bytes: 1024 * 1.15 * 1_000_000,
+    });
+  });
+
+  it('no stats on first auth when the server is running', async () => {
+    const { double, server, key } = await setup({ statsIntervalMs: 60_000 });
+    await server.power('start');
+    await waitFor(() => server.state === 'running');
+    const { probe } = await authed(double, key, server);
+    expect(probe.frames.slice(0, 2)).toEqual([{ event: 'auth success' }, { event: 'status', args: ['running'] }]);
+  });
+
+  it('events before auth → bare jwt error, nothing pushed', async () => {
+    const { double, server, key } = await setup();
+    const { socket } = await credentials(double, key, server);
+    const probe = await connect(double, socket);
+    probe.send('send stats');
+    expect(await probe.next()).toEqual({ event: 'jwt error', args: ['jwt: no jwt present'] });
+  });
+
+  it('re-auth on the same socket → only auth success', async () => {
+    const { double, server, key } = await setup({ statsIntervalMs: 60_000 });
+    const { probe } = await authed(double, key, server);
+    await probe.next('stats');
+    const creds = await credentials(double, key, server);
+    probe.send('auth', [creds.token]);
+    probe.send('send stats');
+    await probe.next('auth success');
+    await probe.next('stats');
+    expect(probe.frames.filter((f) => f.event === 'status')).toHaveLength(1);
+  });
+
+  it.each([
+    ['bad signature', (t: string) => `${t.slice(0, -4)}AAAA`],
+    ['malformed', () => 'not-a-jwt'],
+  ])('%s → generic daemon error with Error Event prefix', async (_name, mangle) => {
+    const { double, server, key } = await setup();
+    const creds = await credentials(double, key, server);
+    const probe = await connect(double, creds.socket);
+    probe.send('auth', [mangle(creds.token)]);
+    const f = await probe.next();
+    expect(f.event).toBe('daemon error');
+    expect(f.args?.[0]).toMatch(
+      /^Error Event \[[0-9a-f-]{36}\]: an unexpected error was encountered while handling this request$/,
+    );
+  });
+
+  it('auth args are concatenated', async () => {
+    const { double, server, key } = await setup();
+    const creds = await credentials(double, key, server);
+    const probe = await connect(double, creds.socket);
+    const t = creds.token;
+    probe.send('auth', [t.slice(0, 10), t.slice(10)]);
+    expect(await probe.next()).toEqual({ event: 'auth success' });
+  });
+
+  it('token for another server → auth success, then server uuid mismatch on everything', async () => {
+    const { double, server, key } = await setup();
+    const other = double.addServer({ name: 'Other' });
+    const otherKey = double.addApiKey({ servers: { [other.identifier]: ['*'] } });
+    const { socket } = await credentials(double, key, server);
+    const { token } = await credentials(double, otherKey, other);
+    const probe = await connect(double, socket);
+    probe.send('auth', [token]);
+    expect(await probe.next()).toEqual({ event: 'auth success' });
+    expect(await probe.next()).toEqual({ event: 'jwt error', args: ['jwt: server uuid mismatch'] });
+  });
+
+  it('restartWings drops sockets and denylists older tokens; a new token works', async () => {
+    const { double, server, key } = await setup();
+    const { probe, creds } = await authed(double, key, server);
+    double.faults.restartWings();
+    expect(await probe.closed()).toBe(1006);
+    const again = await connect(double, creds.socket);
+    again.send('auth', [creds.token]);
+    const f = await again.next();
+    expect(f.event).toBe('jwt error');
+    expect(f.args?.[0]).toMatch(/^Error Event \[[0-9a-f-]{36}\]: jwt: created too far in past \(denylist\)$/);
+    const fresh = await credentials(double, key, server);
+    again.send('auth', [fresh.token]);
+    expect(await again.next()).toEqual({ event: 'auth success' });
+  });
+});
+
+describe('token expiry', () => {
+  it('sends token expiring, then replaces every outbound event with jwt errors after exp', async () => {
+    const { double, server, key } = await setup({ tokenLifetimeSec: 2, expiryTickMs: 100, expiringWindowSec: 1 });
+    const { probe } = await authed(double, key, server);
+    await probe.next('token expiring', 4000);
+    await probe.next((f) => f.event === 'jwt error' && f.args?.[0] === 'jwt: exp claim is invalid', 4000);
+    // Output after expiry: each event replaced, not silenced.
+    await server.power('start');
+    const after = probe.pending();
+    expect(after.every((f) => f.event === 'jwt error' || f.event === 'token expired')).toBe(true);
+    probe.send('send stats');
+    await waitFor(() => probe.pending().length > after.length + 1);
+    expect(probe.pending().some((f) => f.event === 'stats' || f.event === 'status')).toBe(false);
+  });
+});
