@@ -58,7 +58,7 @@ export class BindingRepository {
     return (await this.load(guildId, id))?.record;
   }
 
-  add(binding: Binding): Promise<void> {
+  async add(binding: Binding): Promise<void> {
     const checked = validate(binding);
     return this.withGuildLock(checked.guildId, async () => {
       const index = await this.readIndex(checked.guildId);
@@ -109,11 +109,12 @@ export class BindingRepository {
       const listed = index.ids.includes(id);
       const stored = (await this.backend.get(key)) !== undefined;
       if (!listed && !stored) return false;
-      if (listed && index.writable)
+      if (listed && index.writable) {
         await this.writeIndex(
           guildId,
           index.ids.filter((i) => i !== id),
         );
+      }
       if (stored) await this.backend.delete(key);
       return true;
     });
