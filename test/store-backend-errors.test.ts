@@ -274,14 +274,12 @@ describe.each([
       expect(logged).toContain('store operation failed');
       if (target.password) expect(logged).not.toContain(`${target.username}:${target.password}@`);
       expect(logged).not.toContain(before.apiKey);
-      await store.bindings.remove(before.guildId, before.id);
-      await store.settings.set('done', true);
-      const raw = await openBackend({ url: url ?? '', namespace, logger: silent });
-      for (const k of await raw.keys('')) await raw.delete(k);
-      await raw.close();
     } finally {
       await store.close();
       await proxy.close();
+      const raw = await openBackend({ url: url ?? '', namespace, logger: silent });
+      for (const k of await raw.keys('')) await raw.delete(k);
+      await raw.close();
     }
   });
 });
