@@ -114,11 +114,13 @@ export async function execute(interaction: ChatInputCommandInteraction<'cached'>
     alertRoleId: interaction.options.getRole('alert_role')?.id,
   });
   const { binding } = result;
-  const perms = result.permissions.includes('*') ? 'all (server owner)' : result.permissions.join(', ') || 'none';
+  const perms = result.permissions.includes('*')
+    ? 'all (server owner)'
+    : inert(result.permissions.join(', '), 500) || 'none';
   const lines = [
     `Bound **${inert(binding.name, 64)}** → “${inert(result.serverName, 100)}” (\`${binding.serverId}\`) on node ${inert(result.node, 64)} at ${new URL(binding.panelUrl).host}.`,
     `Console feed: <#${binding.consoleChannelId}>.${binding.moderatorRoleId ? ` Moderators: <@&${binding.moderatorRoleId}>.` : ''}`,
-    `Key permissions: ${inert(perms, 500)}.`,
+    `Key permissions: ${perms}.`,
     ...result.warnings.map((w) => `⚠️ ${w}.`),
   ];
   await ctx.respond.send(lines.join('\n'));

@@ -135,7 +135,7 @@ describe('formatting', () => {
   });
   it('memory with a limit', () => expect(formatMemory(512 * 1024 ** 2, 1024 ** 3)).toBe('512 MiB / 1.00 GiB (50 %)'));
   it('inert text neither pings nor formats', () => {
-    expect(inert('@everyone **bold** <@&1>')).toBe('@\u200beveryone \\*\\*bold\\*\\* <@\u200b&1\\>');
+    expect(inert('@everyone **bold** <@&1>')).toBe('@\u200beveryone \\*\\*bold\\*\\* <@\u200b&1>');
   });
 });
 

@@ -57,7 +57,7 @@ export function stateLabel(state: string | undefined): string {
 export function inert(text: string, maxLength = 256): string {
   const cleaned = text
     .replace(/[\u0000-\u001f\u007f]/g, ' ')
-    .replace(/([\\*_~`|>#[\]()-])/g, '\\$1')
+    .replace(/([\\*_~`|[\]])/g, '\\$1')
     .replace(/@/g, '@\u200b');
   return cleaned.length > maxLength ? `${cleaned.slice(0, maxLength - 1)}…` : cleaned;
 }
