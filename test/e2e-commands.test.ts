@@ -3,10 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startWorld, type World } from './e2e/harness.ts';
 
 /** The text a moderator sees for an interaction once it settled on `predicate`. */
-async function replyText(
-  handle: { final(): { content: string } | undefined; waitForReply: Function },
-  predicate: (t: string) => boolean,
-) {
+async function replyText(handle: { final(): { content: string } | undefined }, predicate: (t: string) => boolean) {
   return eventually(() => {
     const text = handle.final()?.content;
     return text !== undefined && predicate(text) ? text : undefined;
