@@ -185,12 +185,20 @@ describe('TokenRefresher', () => {
     expect(n).toBe(1);
   });
 
-  it('ignores an expiry complaint right after auth success and a notice for a fresh token', () => {
-    const { clock, refresher } = setup(async () => jwt(0, 1));
+  it('ignores an expiry complaint right after a refresh and a notice for a fresh token', async () => {
+    const { clock, refresher } = setup(async () => {
+      const now = Math.floor(clock.now() / 1000);
+      return jwt(now, now + 600);
+    });
     const now = Math.floor(clock.now() / 1000);
     refresher.begin(jwt(now, now + 600));
     refresher.onAuthSuccess();
+    // Right after the socket's first auth there is no older token a complaint could be about.
+    expect(refresher.trigger('denylist')).toBe(true);
+    await new Promise((resolve) => setImmediate(resolve));
+    refresher.onAuthSuccess();
     expect(refresher.trigger('exp claim invalid')).toBe(false);
+    expect(refresher.trigger('denylist')).toBe(false);
     expect(refresher.trigger('token expiring')).toBe(false);
     clock.advance(2000);
     expect(refresher.trigger('token expired')).toBe(true);

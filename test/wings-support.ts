@@ -175,3 +175,20 @@ export class FakeCredentials {
     return { token, socket: this.socketUrl() };
   }
 }
+
+// ── the panel+Wings double with a real PanelClient ──────────────────────────────────────────────────────────────────
+
+export interface ConsoleRecorder {
+  lines: string[];
+  numbers(prefix: string): number[];
+}
+
+export function recordConsole(connection: import('../src/wings/connection.ts').WingsConnection): ConsoleRecorder {
+  const lines: string[] = [];
+  connection.on('console', (line) => lines.push(line));
+  return {
+    lines,
+    numbers: (prefix) =>
+      lines.filter((l) => l.startsWith(prefix)).map((l) => Number.parseInt(l.slice(prefix.length), 10)),
+  };
+}

@@ -114,7 +114,8 @@ export class TokenRefresher {
       const startMs = issued !== undefined ? issued * 1000 : this.receivedAt;
       return now < startMs + (exp * 1000 - startMs) / 2;
     }
-    return this.phaseValue === 'scheduled' && now - this.ackedAt < this.deps.staleGraceMs;
+    // Only a replaced token can be complained about late; right after the socket's first auth there is none.
+    return this.phaseValue === 'scheduled' && this.refreshCount > 0 && now - this.ackedAt < this.deps.staleGraceMs;
   }
 
   private async run(reason: RefreshTrigger): Promise<void> {
