@@ -1,5 +1,7 @@
+import { inflateSync } from 'node:zlib';
 import { Client, DiscordAPIError, Events, GatewayIntentBits, type Interaction, MessageFlags } from 'discord.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { type DiscordDouble, startDiscordDouble } from './doubles/discord/index.ts';
 
 // The self-test drives a real discord.js Client against the double; handlers below play the bot.
@@ -269,5 +271,308 @@ describe('discord double with a real discord.js client', () => {
     const err = await channel.send('x'.repeat(2001)).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DiscordAPIError);
     expect((err as DiscordAPIError).code).toBe(50035);
+  });
+});
+
+// Protocol-level checks with raw HTTP and a raw websocket, for behaviour discord.js hides.
+describe('discord double protocol', () => {
+  let discord: DiscordDouble;
+  let guild: ReturnType<DiscordDouble['addGuild']>;
+  const api = (path: string, init: RequestInit = {}, auth = true) =>
+    fetch(`${discord.apiBase}/v10${path}`, {
+      ...init,
+      headers: {
+        'content-type': 'application/json',
+        ...(auth ? { authorization: `Bot ${discord.botToken}` } : {}),
+        ...(init.headers as Record<string, string> | undefined),
+      },
+    });
+
+  beforeAll(async () => {
+    discord = await startDiscordDouble({
+      heartbeatMs: 200,
+      interactionDeadlineMs: 150,
+      rateLimits: { messageCreate: { limit: 2, windowMs: 60_000 }, global: { limit: 40, windowMs: 60_000 } },
+    });
+    guild = discord.addGuild({ name: 'Raw', channels: ['a', 'b', 'c'] });
+    await api(`/applications/${discord.applicationId}/commands`, {
+      method: 'PUT',
+      body: JSON.stringify([{ name: 'go', description: 'Go' }]),
+    });
+  });
+  afterAll(async () => {
+    await discord?.close();
+  });
+
+  it('answers 401 without the bot token, 404 on unknown routes, and counts invalid requests', async () => {
+    const before = discord.metrics.invalidRequests;
+    const unauth = await api('/users/@me', {}, false);
+    expect(unauth.status).toBe(401);
+    expect(await unauth.json()).toEqual({ message: '401: Unauthorized', code: 0 });
+    const unknown = await api('/nope/nothing');
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toEqual({ message: '404: Not Found', code: 0 });
+    expect(discord.metrics.invalidRequests).toBe(before + 1);
+  });
+
+  it('sends bucket headers and a Discord-shaped 429 when a channel bucket is exhausted', async () => {
+    const channelId = guild.channel('a').id;
+    const post = () =>
+      api(`/channels/${channelId}/messages`, { method: 'POST', body: JSON.stringify({ content: 'x' }) });
+    const first = await post();
+    expect(first.headers.get('x-ratelimit-limit')).toBe('2');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
+    expect(first.headers.get('x-ratelimit-bucket')).toMatch(/^[0-9a-f]{32}$/);
+    expect(Number(first.headers.get('x-ratelimit-reset-after'))).toBeGreaterThan(0);
+    expect((await post()).status).toBe(200);
+    const limited = await post();
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get('x-ratelimit-scope')).toBe('user');
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
+    const body = (await limited.json()) as { message: string; retry_after: number; global: boolean };
+    expect(body.message).toBe('You are being rate limited.');
+    expect(body.global).toBe(false);
+    expect(discord.messages(channelId)).toHaveLength(2);
+    // Another channel has its own bucket.
+    const other = await api(`/channels/${guild.channel('b').id}/messages`, { method: 'POST', body: '{"content":"y"}' });
+    expect(other.status).toBe(200);
+  });
+
+  it.each([
+    ['content over 2000', { content: 'x'.repeat(2001) }, 400, 50035, 'content'],
+    ['11 embeds', { embeds: Array.from({ length: 11 }, () => ({ title: 't' })) }, 400, 50035, 'embeds'],
+    ['description over 4096', { embeds: [{ description: 'd'.repeat(4097) }] }, 400, 50035, 'embeds'],
+    [
+      'embeds over 6000 total',
+      { embeds: [{ description: 'd'.repeat(4000) }, { description: 'd'.repeat(2001) }] },
+      400,
+      50035,
+      'embeds',
+    ],
+    [
+      '6 action rows',
+      {
+        components: Array.from({ length: 6 }, (_, n) => ({
+          type: 1,
+          components: [{ type: 2, style: 1, custom_id: `b${n}`, label: 'b' }],
+        })),
+      },
+      400,
+      50035,
+      'components',
+    ],
+    [
+      '6 buttons in a row',
+      {
+        components: [
+          {
+            type: 1,
+            components: Array.from({ length: 6 }, (_, n) => ({ type: 2, style: 1, custom_id: `b${n}`, label: 'b' })),
+          },
+        ],
+      },
+      400,
+      50035,
+      'components',
+    ],
+    [
+      'custom_id over 100',
+      { components: [{ type: 1, components: [{ type: 2, style: 1, custom_id: 'c'.repeat(101), label: 'b' }] }] },
+      400,
+      50035,
+      'components',
+    ],
+    ['an empty message', {}, 400, 50006, undefined],
+  ])('rejects %s', async (_name, body, status, code, errorKey) => {
+    const channel = discord.addChannel(guild.id, { name: 'validation' });
+    const res = await api(`/channels/${channel.id}/messages`, { method: 'POST', body: JSON.stringify(body) });
+    expect(res.status).toBe(status);
+    const json = (await res.json()) as { code: number; errors?: Record<string, unknown> };
+    expect(json.code).toBe(code);
+    if (errorKey) expect(Object.keys(json.errors ?? {})).toContain(errorKey);
+  });
+
+  it('rejects a file over 10 MiB with 413 40005 (multipart)', async () => {
+    const form = new FormData();
+    form.append('payload_json', JSON.stringify({ content: 'big', attachments: [{ id: 0, filename: 'big.log' }] }));
+    form.append('files[0]', new Blob([new Uint8Array(10 * 1024 * 1024 + 1)]), 'big.log');
+    const res = await fetch(`${discord.apiBase}/v10/channels/${guild.channel('c').id}/messages`, {
+      method: 'POST',
+      headers: { authorization: `Bot ${discord.botToken}` },
+      body: form,
+    });
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { code: number }).code).toBe(40005);
+  });
+
+  it('enforces the deadline, single acknowledgement, and the webhook only after it', async () => {
+    const member = discord.addMember(guild.id, { username: 'u' });
+    const cb = (h: { id: string; token: string }, body: unknown) =>
+      api(`/interactions/${h.id}/${h.token}/callback`, { method: 'POST', body: JSON.stringify(body) }, false);
+    const h = discord.invokeCommand({ guildId: guild.id, channelId: guild.channel('c').id, member, name: 'go' });
+    const early = await api(
+      `/webhooks/${discord.applicationId}/${h.token}`,
+      { method: 'POST', body: '{"content":"x"}' },
+      false,
+    );
+    expect(((await early.json()) as { code: number }).code).toBe(10015);
+    expect((await cb(h, { type: 6 })).status).toBe(400); // deferred update is not valid for a slash command
+    const ok = await fetch(`${discord.apiBase}/v10/interactions/${h.id}/${h.token}/callback?with_response=true`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ type: 4, data: { content: 'hi <@' + member.user.id + '> @everyone' } }),
+    });
+    const body = (await ok.json()) as {
+      interaction: { id: string; response_message_id: string };
+      resource: { type: number; message: { content: string } };
+    };
+    expect(body.interaction.id).toBe(h.id);
+    expect(body.resource.type).toBe(4);
+    expect(h.final()?.id).toBe(body.interaction.response_message_id);
+    // Interaction responses default to pinging users only.
+    expect(h.final()?.pinged).toEqual({ everyone: false, users: [member.user.id], roles: [] });
+    const twice = await cb(h, { type: 4, data: { content: 'again' } });
+    expect(twice.status).toBe(400);
+    expect(((await twice.json()) as { code: number }).code).toBe(40060);
+
+    const late = discord.invokeCommand({ guildId: guild.id, channelId: guild.channel('c').id, member, name: 'go' });
+    await discord.waitFor(() => late.deadlineMet === false || undefined, 2000, 'the deadline to pass');
+    const tooLate = await cb(late, { type: 4, data: { content: 'late' } });
+    expect(tooLate.status).toBe(404);
+    expect(((await tooLate.json()) as { code: number }).code).toBe(10062);
+  });
+});
+
+interface Frame {
+  op: number;
+  d: unknown;
+  s: number | null;
+  t: string | null;
+}
+
+/** A bare gateway client: collects frames and the close code. */
+function rawGateway(url: string, query = 'v=10&encoding=json') {
+  const ws = new WebSocket(`${url}?${query}`);
+  const frames: Frame[] = [];
+  const state: { closed?: number } = {};
+  const listeners = new Set<() => void>();
+  const notify = () => {
+    for (const l of [...listeners]) l();
+  };
+  ws.on('message', (data: Buffer) => {
+    frames.push(JSON.parse(data.toString()) as Frame);
+    notify();
+  });
+  ws.on('close', (code) => {
+    state.closed = code;
+    notify();
+  });
+  const until = <T>(check: () => T | undefined, what: string, timeoutMs = 3000) =>
+    new Promise<T>((resolve, reject) => {
+      const run = () => {
+        const v = check();
+        if (v === undefined) return;
+        listeners.delete(run);
+        clearTimeout(timer);
+        resolve(v);
+      };
+      const timer = setTimeout(() => {
+        listeners.delete(run);
+        reject(new Error(`raw gateway: no ${what}`));
+      }, timeoutMs);
+      listeners.add(run);
+      run();
+    });
+  return {
+    ws,
+    frames,
+    send: (payload: unknown) => ws.send(JSON.stringify(payload)),
+    frame: (pred: (f: Frame) => boolean, what: string) => until(() => frames.find(pred), what),
+    closed: () => until(() => state.closed, 'close'),
+    dispatches: () => frames.filter((f) => f.op === 0).map((f) => f.t),
+  };
+}
+
+describe('discord double gateway', () => {
+  let discord: DiscordDouble;
+  beforeAll(async () => {
+    discord = await startDiscordDouble({ heartbeatMs: 100 });
+  });
+  afterAll(async () => {
+    await discord?.close();
+  });
+  const identify = (g: ReturnType<typeof rawGateway>, d: Record<string, unknown> = {}) =>
+    g.send({ op: 2, d: { token: discord.botToken, intents: 1, properties: { os: 'linux' }, ...d } });
+
+  it.each([
+    ['a wrong token', { token: 'nope' }, 4004],
+    ['a privileged intent the app lacks', { intents: 1 | (1 << 15) }, 4014],
+    ['an impossible shard', { shard: [2, 2] }, 4010],
+  ])('closes on %s', async (_name, d, code) => {
+    const g = rawGateway(discord.gatewayUrl);
+    await g.frame((f) => f.op === 10, 'HELLO');
+    identify(g, d);
+    expect(await g.closed()).toBe(code);
+  });
+
+  it('says HELLO, ACKs heartbeats, sends READY then GUILD_CREATE only for guilds on its shard', async () => {
+    // Guild ids chosen so that (id >> 22) % 2 differs.
+    const even = discord.addGuild({ name: 'even', id: String(2n << 22n) });
+    const odd = discord.addGuild({ name: 'odd', id: String(3n << 22n) });
+    const g = rawGateway(discord.gatewayUrl);
+    const hello = await g.frame((f) => f.op === 10, 'HELLO');
+    expect((hello.d as { heartbeat_interval: number }).heartbeat_interval).toBe(100);
+    g.send({ op: 1, d: null });
+    await g.frame((f) => f.op === 11, 'heartbeat ACK');
+    identify(g, { shard: [1, 2] });
+    const ready = await g.frame((f) => f.t === 'READY', 'READY');
+    const d = ready.d as {
+      guilds: { id: string }[];
+      shard: number[];
+      session_id: string;
+      resume_gateway_url: string;
+      application: { id: string };
+    };
+    expect(d.guilds.map((x) => x.id)).toEqual([odd.id]);
+    expect(d.shard).toEqual([1, 2]);
+    expect(d.application.id).toBe(discord.applicationId);
+    const create = await g.frame((f) => f.t === 'GUILD_CREATE', 'GUILD_CREATE');
+    expect((create.d as { id: string; members: { user: { id: string } }[] }).id).toBe(odd.id);
+    expect((create.d as { members: { user: { id: string } }[] }).members.map((m) => m.user.id)).toContain(
+      discord.botUser.id,
+    );
+    expect(g.dispatches()).not.toContain(undefined);
+    discord.addChannel(even.id, { name: 'not-mine' });
+    discord.addChannel(odd.id, { name: 'mine' });
+    const created = await g.frame((f) => f.t === 'CHANNEL_CREATE', 'CHANNEL_CREATE');
+    expect((created.d as { name: string }).name).toBe('mine');
+    discord.requestHeartbeat();
+    await g.frame((f) => f.op === 1, 'heartbeat request');
+    discord.reconnectGateway();
+    await g.frame((f) => f.op === 7, 'RECONNECT');
+    g.ws.close(4200);
+    await g.closed();
+
+    // Resume on the resume URL replays what was missed; an unknown session gets op 9.
+    discord.addChannel(odd.id, { name: 'missed' });
+    const r = rawGateway(d.resume_gateway_url);
+    await r.frame((f) => f.op === 10, 'HELLO');
+    r.send({ op: 6, d: { token: discord.botToken, session_id: d.session_id, seq: ready.s } });
+    await r.frame((f) => f.t === 'RESUMED', 'RESUMED');
+    expect(r.dispatches()).toEqual(['GUILD_CREATE', 'CHANNEL_CREATE', 'CHANNEL_CREATE', 'RESUMED']);
+    const u = rawGateway(discord.gatewayUrl);
+    await u.frame((f) => f.op === 10, 'HELLO');
+    u.send({ op: 6, d: { token: discord.botToken, session_id: 'unknown', seq: 1 } });
+    expect((await u.frame((f) => f.op === 9, 'INVALID_SESSION')).d).toBe(false);
+    for (const x of [r, u]) x.ws.close(1000);
+  });
+
+  it('compresses with zlib-stream when asked to', async () => {
+    const ws = new WebSocket(`${discord.gatewayUrl}?v=10&encoding=json&compress=zlib-stream`);
+    const first = await new Promise<Buffer>((resolve) => ws.once('message', (data: Buffer) => resolve(data)));
+    expect(first.subarray(-4).equals(Buffer.from([0, 0, 0xff, 0xff]))).toBe(true);
+    const hello = JSON.parse(inflateSync(first, { finishFlush: 2 }).toString()) as Frame;
+    expect(hello.op).toBe(10);
+    ws.close(1000);
   });
 });

@@ -130,6 +130,11 @@ export class InteractionRegistry {
     this.byId.set(handle.id, handle);
     this.byToken.set(handle.token, handle);
     this.signal.notify();
+    // Passing the deadline changes deadlineMet; wake waiters then.
+    setTimeout(() => {
+      handle.signal.notify();
+      this.signal.notify();
+    }, handle.deadlineMs + 1).unref();
   }
 
   private forCallback(id: string, token: string): InteractionHandle {
