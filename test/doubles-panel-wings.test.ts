@@ -249,3 +249,233 @@ describe('token expiry', () => {
     expect(probe.pending().some((f) => f.event === 'stats' || f.event === 'status')).toBe(false);
   });
 });
+
+describe('requests on an authenticated socket', () => {
+  it('missing permissions are silently ignored (set state, send command)', async () => {
+    const { double, server } = await setup({ statsIntervalMs: 60_000 });
+    const user = double.addUser();
+    const key = double.addApiKey({ user, servers: { [server.identifier]: ['websocket.connect'] } });
+    const { probe } = await authed(double, key, server);
+    await probe.next('stats');
+    probe.send('set state', ['start']);
+    probe.send('send command', ['say hi']);
+    probe.send('send stats');
+    await probe.next('stats');
+    expect(probe.pending()).toEqual([]);
+    expect(server.state).toBe('offline');
+  });
+
+  it('power: start offline→starting→running, stop running→stopping→offline, one zeroed stats', async () => {
+    const { double, server, key } = await setup({ statsIntervalMs: 20 });
+    const { probe } = await authed(double, key, server);
+    probe.send('set state', ['start']);
+    expect((await probe.next('status')).args).toEqual(['starting']);
+    await probe.next((f) => f.event === 'console output' && f.args?.[0]?.startsWith('Done (') === true);
+    expect((await probe.next('status')).args).toEqual(['running']);
+    await probe.next((f) => f.event === 'stats' && statsState(f) === 'running');
+    probe.send('set state', ['stop']);
+    expect((await probe.next('status')).args).toEqual(['stopping']);
+    expect((await probe.next('status')).args).toEqual(['offline']);
+    const zero = JSON.parse((await probe.next('stats')).args?.[0] ?? '');
+    expect(zero).toMatchObject({ state: 'offline', memory_bytes: 0, cpu_absolute: 0, uptime: 0 });
+  });
+
+  it('daemon pre-start lines are formatted exactly and precede status starting', async () => {
+    const { double, server, key } = await setup();
+    const { probe } = await authed(double, key, server);
+    probe.skipAll();
+    probe.send('set state', ['start']);
+    const first = await probe.next();
+    expect(first).toEqual({
+      event: 'console output',
+      args: ['\u001b[33m\u001b[1m[Pterodactyl Daemon]:\u001b[39m Updating process configuration files...\u001b[0m'],
+    });
+  });
+
+  it('start while running: generic error, real text for admin.websocket.errors; lock error for everyone', async () => {
+    const { double, server, key } = await setup({}, { stopDelayMs: null });
+    await server.power('start');
+    await waitFor(() => server.state === 'running');
+    const { probe } = await authed(double, key, server);
+    probe.send('set state', ['start']);
+    expect((await probe.next('daemon error')).args?.[0]).toMatch(/: an unexpected error was encountered/);
+    const admin = double.addApiKey({ admin: true });
+    const { probe: ap } = await authed(double, admin, server);
+    ap.send('set state', ['start']);
+    expect((await ap.next('daemon error')).args?.[0]).toMatch(/^Error Event \[[0-9a-f-]{36}\]: server is running$/);
+    // stop never completes (stopDelayMs null) so the lock stays held.
+    probe.send('set state', ['stop']);
+    await probe.next((f) => f.event === 'status' && f.args?.[0] === 'stopping');
+    probe.send('set state', ['restart']);
+    expect((await probe.next('daemon error')).args?.[0]).toMatch(
+      /^Error Event \[[0-9a-f-]{36}\]: another power action is currently being processed for this server, please try again later$/,
+    );
+    probe.send('set state', ['kill']);
+    expect((await probe.next('status')).args).toEqual(['offline']);
+  });
+
+  it('send command echoes through the game hook; the egg stop command moves to stopping', async () => {
+    const { double, server, key } = await setup();
+    await server.power('start');
+    await waitFor(() => server.state === 'running');
+    const { probe } = await authed(double, key, server);
+    probe.send('send command', ['li', 'st']);
+    expect((await probe.next('console output')).args).toEqual(['> list']);
+    expect((await probe.next('console output')).args).toEqual(['Unknown command: list']);
+    probe.send('send command', ['stop']);
+    expect((await probe.next('status')).args).toEqual(['stopping']);
+    expect((await probe.next('status')).args).toEqual(['offline']);
+  });
+
+  it('crash: running→offline directly, crash lines, auto restart, then abort within the crash window', async () => {
+    const { double, server, key } = await setup();
+    await server.power('start');
+    await waitFor(() => server.state === 'running');
+    const { probe } = await authed(double, key, server);
+    server.crash({ exitCode: 137 });
+    expect((await probe.next('status')).args).toEqual(['offline']);
+    const daemon = (text: string) => `\u001b[33m\u001b[1m[Pterodactyl Daemon]:\u001b[39m ${text}\u001b[0m`;
+    const lines = async (n: number) => {
+      const out: string[] = [];
+      for (let i = 0; i < n; i++) out.push((await probe.next('console output')).args?.[0] ?? '');
+      return out;
+    };
+    expect(await lines(3)).toEqual([
+      daemon('---------- Detected server process in a crashed state! ----------'),
+      daemon('Exit code: 137'),
+      daemon('Out of memory: false'),
+    ]);
+    expect((await probe.next('status')).args).toEqual(['starting']);
+    await waitFor(() => server.state === 'running');
+    server.crash();
+    await probe.next((f) => f.event === 'console output' && f.args?.[0] === daemon('Out of memory: false'));
+    expect((await probe.next('console output')).args).toEqual([
+      daemon('Aborting automatic restart, last crash occurred less than 60 seconds ago.'),
+    ]);
+    expect(server.state).toBe('offline');
+  });
+
+  it('send logs replays the last 150 game lines since start, only while running, no daemon lines', async () => {
+    const { double, server, key } = await setup({}, { doneLine: null });
+    const { probe } = await authed(double, key, server);
+    await probe.next('stats');
+    probe.send('send logs');
+    probe.send('send stats');
+    await probe.next('stats');
+    expect(probe.pending()).toEqual([]);
+    await server.power('start');
+    server.emitConsole(Array.from({ length: 200 }, (_, i) => `line ${i}`));
+    await waitFor(() => probe.frames.filter((f) => f.args?.[0] === 'line 199').length === 1);
+    probe.skipAll();
+    probe.send('send logs');
+    const replay: string[] = [];
+    for (let i = 0; i < 150; i++) replay.push((await probe.next('console output')).args?.[0] ?? '');
+    expect(replay).toEqual(Array.from({ length: 150 }, (_, i) => `line ${i + 50}`));
+  });
+
+  it('console throttle: lines over the limit dropped for sockets, kept in the log, one notice per episode', async () => {
+    const { double, server, key } = await setup(
+      { consoleThrottle: { lines: 5, intervalMs: 60_000 } },
+      { doneLine: null },
+    );
+    await server.power('start');
+    const { probe } = await authed(double, key, server);
+    server.emitConsole(Array.from({ length: 20 }, (_, i) => `spam ${i}`));
+    const notice =
+      '\u001b[33m\u001b[1m[Pterodactyl Daemon]:\u001b[39m Server is outputting console data too quickly -- throttling...\u001b[0m';
+    await probe.next((f) => f.args?.[0] === notice);
+    await waitFor(() => double.metrics.sentConsoleLines(server.uuid) >= 6);
+    const consoleArgs = probe.frames.filter((f) => f.event === 'console output').map((f) => f.args?.[0]);
+    expect(consoleArgs.filter((a) => a?.startsWith('spam'))).toEqual([
+      'spam 0',
+      'spam 1',
+      'spam 2',
+      'spam 3',
+      'spam 4',
+    ]);
+    expect(consoleArgs.filter((a) => a === notice)).toHaveLength(1);
+    expect(server.containerLog).toHaveLength(20);
+  });
+});
+
+describe('envelope', () => {
+  it('drops invalid JSON, non-array args and non-string elements; null elements become ""; keys case-insensitive', async () => {
+    const { double, server, key } = await setup();
+    const { probe } = await authed(double, key, server);
+    await probe.next('stats');
+    probe.sendRaw('{not json');
+    probe.sendRaw('{"event":"send stats","args":"x"}');
+    probe.sendRaw('{"event":"send stats","args":[1]}');
+    probe.sendRaw('{"EVENT":"send command","Args":[null,"x"]}');
+    probe.sendRaw('{"Event":"send stats"}');
+    await probe.next('stats');
+    expect(double.metrics.received(server.uuid).map((f) => f.event)).toEqual(['auth', 'send command', 'send stats']);
+    expect(double.metrics.received(server.uuid)[1]?.args).toEqual(['', 'x']);
+  });
+});
+
+describe('Wings ≥ 1.12 inbound limits', () => {
+  it('per-event bucket → one throttled [event] per episode; global bucket → throttled [global]', async () => {
+    const { double, server, key } = await setup({ statsIntervalMs: 60_000 });
+    const { probe } = await authed(double, key, server);
+    for (let i = 0; i < 6; i++) probe.send('send stats');
+    await probe.next((f) => f.event === 'throttled' && f.args?.[0] === 'send stats');
+    await waitFor(() => double.metrics.received(server.uuid).length >= 7);
+    expect(probe.frames.filter((f) => f.event === 'throttled')).toHaveLength(1);
+    for (let i = 0; i < 12; i++) probe.send('unknown event');
+    await probe.next((f) => f.event === 'throttled' && f.args?.[0] === 'global');
+  });
+
+  it('refill is scalable: with limitRateScale 0.01 one token returns after 10 ms of the double clock', async () => {
+    let t = Date.now();
+    const { double, server, key } = await setup({ statsIntervalMs: 60_000, limitRateScale: 0.01, now: () => t });
+    const { probe } = await authed(double, key, server);
+    await probe.next('stats');
+    for (let i = 0; i < 5; i++) probe.send('send stats');
+    await probe.next('throttled');
+    await waitFor(() => double.metrics.received(server.uuid).length >= 6);
+    const replies = () => probe.frames.filter((f) => f.event === 'stats').length;
+    expect(replies()).toBe(5); // auth-time stats + the 4-burst
+    t += 10;
+    probe.send('send stats');
+    await waitFor(() => replies() === 6);
+  });
+
+  it('a frame over 4096 bytes closes the socket with 1009; binary frames are ignored', async () => {
+    const { double, server, key } = await setup();
+    const { probe } = await authed(double, key, server);
+    probe.sendRaw(Buffer.from(JSON.stringify({ event: 'send stats' })), true);
+    probe.sendRaw(JSON.stringify({ event: 'send command', args: ['x'.repeat(4100)] }));
+    expect(await probe.closed()).toBe(1009);
+    expect(double.metrics.received(server.uuid).map((f) => f.event)).toEqual(['auth']);
+  });
+
+  it('the 31st socket of a server gets HTTP 400 JSON', async () => {
+    const { double, server, key } = await setup({ maxSocketsPerServer: 3 });
+    const { socket } = await credentials(double, key, server);
+    for (let i = 0; i < 3; i++) await connect(double, socket);
+    await expect(WsProbe.open(socket, double.panelUrl)).rejects.toMatchObject({
+      status: 400,
+      body: '{"error":"Too many open websocket connections."}',
+    });
+  });
+
+  it('suspension drops open sockets (1006); new sockets are closed with 4409', async () => {
+    const { double, server, key } = await setup();
+    const { probe, creds } = await authed(double, key, server);
+    server.suspend();
+    expect(await probe.closed()).toBe(1006);
+    const again = await connect(double, creds.socket);
+    expect(await again.closed()).toBe(4409);
+    expect(again.closeReason).toBe('server is suspended');
+  });
+
+  it('deletion publishes deleted ["null"], drops the socket, then the uuid is unknown', async () => {
+    const { double, server, key } = await setup();
+    const { probe, creds } = await authed(double, key, server);
+    server.remove();
+    expect(await probe.next('deleted')).toEqual({ event: 'deleted', args: ['null'] });
+    expect(await probe.closed()).toBe(1006);
+    await expect(WsProbe.open(creds.socket, double.panelUrl)).rejects.toMatchObject({ status: 404 });
+  });
+});
