@@ -64,6 +64,7 @@ async function authed(double: PanelWingsDouble, key: string, server: ServerHandl
   return { probe, creds };
 }
 
+const err = (status: number, code: string, detail: string) => ({ errors: [{ code, status: String(status), detail }] });
 const statsState = (f: Frame) => (JSON.parse(f.args?.[0] ?? '{}') as { state: string }).state;
 
 describe('JWT and websocket credentials', () => {
@@ -477,5 +478,231 @@ describe('Wings ≥ 1.12 inbound limits', () => {
     expect(await probe.next('deleted')).toEqual({ event: 'deleted', args: ['null'] });
     expect(await probe.closed()).toBe(1006);
     await expect(WsProbe.open(creds.socket, double.panelUrl)).rejects.toMatchObject({ status: 404 });
+  });
+});
+
+describe('panel client API', () => {
+  it('account, list and server view (identifier or uuid) with meta permissions', async () => {
+    const { double, server, key } = await setup();
+    const account = await (await api(double, key, '/account')).json();
+    expect(account).toMatchObject({ object: 'user', attributes: { admin: false, language: 'en' } });
+    const list = (await (await api(double, key, '')).json()) as { data: unknown[]; meta: unknown };
+    expect(list.data).toHaveLength(1);
+    expect(list.meta).toMatchObject({
+      pagination: { total: 1, count: 1, per_page: 50, current_page: 1, total_pages: 1 },
+    });
+    for (const id of [server.identifier, server.uuid]) {
+      const view = await (await api(double, key, `/servers/${id}`)).json();
+      expect(view).toMatchObject({
+        object: 'server',
+        attributes: {
+          identifier: server.identifier,
+          uuid: server.uuid,
+          name: 'Survival',
+          is_suspended: false,
+          status: null,
+        },
+        meta: { is_server_owner: true, user_permissions: ['*'] },
+      });
+    }
+  });
+
+  it.each([
+    ['no key', undefined, 401, err(401, 'AuthenticationException', 'Unauthenticated.')],
+    [
+      'wrong key',
+      'ptlc_AAAAAAAAAAAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+      401,
+      err(401, 'AuthenticationException', 'Unauthenticated.'),
+    ],
+  ])('%s → %i with the exact error JSON', async (_name, bad, status, body) => {
+    const { double } = await setup();
+    const res = await fetch(`${double.panelUrl}/api/client/account`, {
+      headers: { Accept: 'application/json', ...(bad ? { Authorization: `Bearer ${bad}` } : {}) },
+    });
+    expect(res.status).toBe(status);
+    expect(await res.json()).toEqual(body);
+  });
+
+  it('bad auth without a JSON Accept header → 302 to /auth/login', async () => {
+    const { double } = await setup();
+    const res = await fetch(`${double.panelUrl}/api/client/account`, { redirect: 'manual' });
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`${double.panelUrl}/auth/login`);
+  });
+
+  it('application key → 403 with the exact text', async () => {
+    const { double } = await setup();
+    const appKey = double.addApiKey({ type: 'application' });
+    expect(appKey).toMatch(/^ptla_[A-Za-z0-9]{43}$/);
+    const res = await api(double, appKey, '/account');
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual(
+      err(
+        403,
+        'AccessDeniedHttpException',
+        'You are attempting to use an application API key on an endpoint that requires a client API key.',
+      ),
+    );
+  });
+
+  it('404 texts: unknown id vs no access', async () => {
+    const { double, server } = await setup();
+    const stranger = double.addApiKey({});
+    const unknown = await api(double, stranger, '/servers/zzzzzzzz');
+    expect(await unknown.json()).toEqual(
+      err(404, 'NotFoundHttpException', 'The requested resource could not be found on the server.'),
+    );
+    const noAccess = await api(double, stranger, `/servers/${server.identifier}`);
+    expect(noAccess.status).toBe(404);
+    expect(await noAccess.json()).toEqual(
+      err(404, 'NotFoundHttpException', 'The requested resource does not exist on this server.'),
+    );
+  });
+
+  it('409 on every server route except GET server while suspended / installing', async () => {
+    const { double, server, key } = await setup();
+    server.setInstalling(true);
+    expect((await api(double, key, `/servers/${server.identifier}`)).status).toBe(200);
+    const ws = await api(double, key, `/servers/${server.identifier}/websocket`);
+    expect(await ws.json()).toEqual(
+      err(
+        409,
+        'ConflictHttpException',
+        'This server has not yet completed its installation process, please try again later.',
+      ),
+    );
+    server.setInstalling(false);
+    server.suspend();
+    const power = await api(double, key, `/servers/${server.identifier}/power`, {
+      method: 'POST',
+      body: JSON.stringify({ signal: 'start' }),
+    });
+    expect(await power.json()).toEqual(
+      err(
+        409,
+        'ConflictHttpException',
+        'This server is currently suspended and the functionality requested is unavailable.',
+      ),
+    );
+  });
+
+  it('power: 204 fire-and-forget; subuser without permission 403 before validation; owner 422', async () => {
+    const { double, server, key } = await setup();
+    const path = `/servers/${server.identifier}/power`;
+    const post = (k: string, body: unknown) => api(double, k, path, { method: 'POST', body: JSON.stringify(body) });
+    const started = new Promise((resolve) => server.events.once('power', resolve));
+    expect((await post(key, { signal: 'start' })).status).toBe(204);
+    await started;
+    await waitFor(() => server.state === 'running');
+    expect((await post(key, { signal: 'start' })).status).toBe(204); // already running: still 204
+    const sub = double.addApiKey({ servers: { [server.identifier]: ['websocket.connect', 'control.console'] } });
+    expect((await post(sub, { signal: 'bogus' })).status).toBe(403);
+    const invalid = await post(key, { signal: 'bogus' });
+    expect(invalid.status).toBe(422);
+    expect(await invalid.json()).toEqual({
+      errors: [
+        {
+          code: 'ValidationException',
+          status: '422',
+          detail: 'The selected signal is invalid.',
+          meta: { source_field: 'signal', rule: 'in' },
+        },
+      ],
+    });
+  });
+
+  it('command: 502 while offline, 204 and delivered to the game while running', async () => {
+    const { double, server, key } = await setup();
+    const path = `/servers/${server.identifier}/command`;
+    const post = () => api(double, key, path, { method: 'POST', body: JSON.stringify({ command: 'say hi' }) });
+    const offline = await post();
+    expect(offline.status).toBe(502);
+    expect(await offline.json()).toEqual(err(502, 'HttpException', 'Server must be online in order to send commands.'));
+    await server.power('start');
+    const got = new Promise((resolve) =>
+      server.events.once('command', (cmd: string, via: string) => resolve([cmd, via])),
+    );
+    expect((await post()).status).toBe(204);
+    expect(await got).toEqual(['say hi', 'rest']);
+    expect(server.containerLog).toContain('> say hi');
+  });
+
+  it('websocket token: 5/min per server → 429 with Retry-After and Too Many Attempts.', async () => {
+    const { double, server, key } = await setup();
+    const path = `/servers/${server.identifier}/websocket`;
+    for (let i = 0; i < 5; i++) expect((await api(double, key, path)).status).toBe(200);
+    const other = double.addApiKey({ servers: { [server.identifier]: ['*'] } });
+    const res = await api(double, other, path); // shared by all users of the server
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    expect(Number(res.headers.get('x-ratelimit-reset'))).toBeGreaterThan(Date.now() / 1000);
+    expect(await res.json()).toEqual(err(429, 'ThrottleRequestsException', 'Too Many Attempts.'));
+    expect(double.metrics.wsTokenRequests(server.identifier)).toBe(6);
+  });
+
+  it('per-user client limit with X-RateLimit headers', async () => {
+    const { double, key } = await setup({ clientRatePerMinute: 2 });
+    const first = await api(double, key, '/account');
+    expect(first.headers.get('x-ratelimit-limit')).toBe('2');
+    expect(first.headers.get('x-ratelimit-remaining')).toBe('1');
+    expect((await api(double, key, '/account')).status).toBe(200);
+    expect((await api(double, key, '/account')).status).toBe(429);
+  });
+
+  it('websocket token without websocket.connect → 403 HttpForbiddenException', async () => {
+    const { double, server } = await setup();
+    const sub = double.addApiKey({ servers: { [server.identifier]: ['control.console'] } });
+    const res = await api(double, sub, `/servers/${server.identifier}/websocket`);
+    expect(await res.json()).toEqual(
+      err(403, 'HttpForbiddenException', "You do not have permission to connect to this server's websocket."),
+    );
+  });
+});
+
+describe('faults', () => {
+  it('panelFailures fails the next N requests, then the panel recovers', async () => {
+    const { double, key } = await setup();
+    double.faults.panelFailures({ status: 503, count: 2, retryAfterSec: 3 });
+    const a = await api(double, key, '/account');
+    expect(a.status).toBe(503);
+    expect(a.headers.get('retry-after')).toBe('3');
+    expect((await api(double, key, '/account')).status).toBe(503);
+    expect((await api(double, key, '/account')).status).toBe(200);
+  });
+
+  it('nodeDown: 504 on node-backed routes, tokens still minted, upgrades refused', async () => {
+    const { double, server, key } = await setup();
+    double.faults.nodeDown(true);
+    const res = await api(double, key, `/servers/${server.identifier}/resources`);
+    expect(await res.json()).toEqual(
+      err(
+        504,
+        'DaemonConnectionException',
+        'Could not establish a connection to the machine running this server. Please try again.',
+      ),
+    );
+    const { socket } = await credentials(double, key, server);
+    await expect(WsProbe.open(socket, double.panelUrl)).rejects.toThrow();
+  });
+
+  it("denyUserTokens kills that user's current tokens; refuseAuth answers a daemon error", async () => {
+    const { double, server } = await setup();
+    const user = double.addUser();
+    const key = double.addApiKey({ user, servers: { [server.identifier]: ['*'] } });
+    const creds = await credentials(double, key, server);
+    double.faults.denyUserTokens(server.uuid, user.uuid);
+    const probe = await connect(double, creds.socket);
+    probe.send('auth', [creds.token]);
+    expect((await probe.next()).args?.[0]).toMatch(/jwt: created too far in past \(denylist\)$/);
+    const fresh = await credentials(double, key, server);
+    double.faults.refuseAuth(true);
+    probe.send('auth', [fresh.token]);
+    expect((await probe.next()).event).toBe('daemon error');
+    double.faults.refuseAuth(false);
+    // A third auth on the same socket within 5 s would hit the auth bucket (2 / 5 s): use a new socket.
+    const second = await connect(double, creds.socket);
+    second.send('auth', [fresh.token]);
+    expect(await second.next()).toEqual({ event: 'auth success' });
   });
 });
