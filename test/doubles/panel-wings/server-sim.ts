@@ -2,7 +2,9 @@
 // container log (§8), stats (§7.1/7.2) and crash handling (§8.4, §8.6). Sockets subscribe to `bus` ('message').
 import { EventEmitter } from 'node:events';
 import type { Clock } from './clock.ts';
+import { ConsoleThrottle } from './console-throttle.ts';
 import type { Flavour } from './jwt.ts';
+import { memoryLimitBytes, type SimStats, sampleRunning, statsPayload, zero } from './stats.ts';
 
 export type ServerState = 'offline' | 'starting' | 'running' | 'stopping';
 export type PowerAction = 'start' | 'stop' | 'restart' | 'kill';
@@ -70,12 +72,12 @@ export class ServerSim {
   /** The server's event bus as Wings' websocket listeners see it. */
   readonly bus = new EventEmitter();
   readonly behaviour: Required<Omit<ServerBehaviour, 'onCommand'>> & Pick<ServerBehaviour, 'onCommand'>;
-  stats = { memoryBytes: 0, cpuAbsolute: 0, rxBytes: 0, txBytes: 0, diskBytes: 104_857_600 };
+  stats: SimStats = { memoryBytes: 0, cpuAbsolute: 0, rxBytes: 0, txBytes: 0, diskBytes: 104_857_600 };
   private attached = false;
   private powerLocked = false;
   private startedAt = 0;
   private lastCrashAt = 0;
-  private throttle = { windowStart: 0, count: 0, episode: false };
+  private readonly throttle: ConsoleThrottle;
   private timers = new Set<NodeJS.Timeout>();
   private statsTimer: NodeJS.Timeout | undefined;
   private exitWaiters: Array<() => void> = [];
@@ -85,6 +87,7 @@ export class ServerSim {
     readonly uuid: string,
     behaviour: ServerBehaviour,
   ) {
+    this.throttle = new ConsoleThrottle(env.throttleLines, env.throttleIntervalMs, () => env.clock.now());
     this.bus.setMaxListeners(0);
     this.events.setMaxListeners(0);
     this.behaviour = {
@@ -144,28 +147,15 @@ export class ServerSim {
     this.containerLog.push(line);
     if (this.containerLog.length > MAX_LOG) this.containerLog.splice(0, this.containerLog.length - MAX_LOG);
     if (line === '') return;
-    const allowed = this.throttleAllow();
-    if (allowed) {
-      this.throttle.episode = false;
+    const verdict = this.throttle.check();
+    if (verdict === 'pass') {
       this.publish('console output', [line]);
       this.events.emit('console', line, false);
-    } else if (!this.throttle.episode) {
-      this.throttle.episode = true;
+    } else if (verdict === 'notice') {
       this.publishDaemon('Server is outputting console data too quickly -- throttling...');
     }
     // Startup detection sees every line, throttled or not, after it was published.
     if (this.state === 'starting' && line.includes(this.behaviour.donePattern)) this.setState('running');
-  }
-
-  private throttleAllow(): boolean {
-    const t = this.env.clock.now();
-    if (t - this.throttle.windowStart > this.env.throttleIntervalMs) {
-      this.throttle.windowStart = t;
-      this.throttle.count = 0;
-    }
-    if (this.throttle.count >= this.env.throttleLines) return false;
-    this.throttle.count += 1;
-    return true;
   }
 
   setState(next: ServerState): void {
@@ -176,19 +166,13 @@ export class ServerSim {
     this.events.emit('state', next, prev);
     if (next === 'offline') {
       this.stopStats();
-      this.stats.memoryBytes = 0;
-      this.stats.cpuAbsolute = 0;
-      this.stats.rxBytes = 0;
-      this.stats.txBytes = 0;
+      zero(this.stats);
       this.publish('stats', [this.statsJson()]);
     }
   }
 
   memoryLimitBytes(): number {
-    const mb = this.behaviour.memoryLimitMb;
-    if (mb <= 0) return 16_000_000_000;
-    const overhead = mb <= 2048 ? 1.15 : mb <= 4096 ? 1.1 : 1.05;
-    return Math.round(mb * overhead * 1_000_000);
+    return memoryLimitBytes(this.behaviour.memoryLimitMb);
   }
 
   uptimeMs(): number {
@@ -197,27 +181,14 @@ export class ServerSim {
 
   /** Wings' Proc() as JSON (stats payload, §7.1). */
   statsJson(): string {
-    const body: Record<string, unknown> = {
-      memory_bytes: this.stats.memoryBytes,
-      memory_limit_bytes: this.memoryLimitBytes(),
-      cpu_absolute: this.stats.cpuAbsolute,
-      network: { rx_bytes: this.stats.rxBytes, tx_bytes: this.stats.txBytes },
-      uptime: this.uptimeMs(),
-      state: this.state,
-      disk_bytes: this.stats.diskBytes,
-    };
-    if (this.env.flavour === 'pelican') body.disk_io = { read_bytes: 0, write_bytes: 0 };
-    return JSON.stringify(body);
+    return statsPayload(this.stats, this.behaviour.memoryLimitMb, this.uptimeMs(), this.state, this.env.flavour);
   }
 
   private startStats(): void {
     this.stopStats();
     this.statsTimer = setInterval(() => {
       if (!this.containerRunning) return;
-      this.stats.memoryBytes = 536_870_912 + ((this.uptimeMs() * 4096) % 67_108_864);
-      this.stats.cpuAbsolute = Math.round((10 + ((this.uptimeMs() / 1000) % 40)) * 1000) / 1000;
-      this.stats.rxBytes += 1500;
-      this.stats.txBytes += 900;
+      sampleRunning(this.stats, this.uptimeMs());
       this.publish('stats', [this.statsJson()]);
     }, this.env.statsIntervalMs);
   }
@@ -265,7 +236,7 @@ export class ServerSim {
     this.publishDaemon('Updating process configuration files...');
     this.publishDaemon('Ensuring file permissions are set correctly, this could take a few seconds...');
     this.containerLog.length = 0;
-    this.throttle = { windowStart: 0, count: 0, episode: false };
+    this.throttle.reset();
     this.startedAt = this.env.clock.now();
     this.setState('starting');
     this.attached = true;
