@@ -108,10 +108,13 @@ export async function addBinding(bridge: Bridge, config: Config, input: AddBindi
 
   const existing = await bridge.store.bindings.listByGuild(input.guildId);
   const clash = existing.find((r) => (r.ok ? r.binding.name : r.name).toLowerCase() === name.toLowerCase());
-  if (clash)
+  if (clash) {
+    // Name the binding that exists (its own spelling), not what was typed.
+    const existingName = clash.ok ? clash.binding.name : clash.name;
     throw new UserError(
-      `A server is already bound here as “${inert(name, 40)}”; choose another name or remove it first.`,
+      `A server is already bound here as “${inert(existingName, 40)}”; choose another name or remove it first.`,
     );
+  }
 
   const panel = bridge.createPanelClient({ panelUrl, apiKey });
   const details = await panel.getServer(serverId);
