@@ -36,6 +36,7 @@ export async function execute(
     onSent: (sent) =>
       ctx.services.bridge.recordAction(live, {
         actorId: interaction.user.id,
+        actorName: interaction.member.displayName,
         action: 'command',
         command: sent,
         source: 'command',

@@ -4,6 +4,7 @@
  */
 import { Events } from 'discord.js';
 import { Bridge } from './bridge/bridge.ts';
+import { FeedManager, type FeedTuning } from './bridge/feeds.ts';
 import type { Config } from './config.ts';
 import { createDiscordClient } from './discord/client.ts';
 import type { BotServices, CommandModule } from './discord/command.ts';
@@ -22,6 +23,8 @@ export interface BotOptions {
   storeNamespace?: string;
   /** Wings connection tuning (tests scale protocol timings down). */
   connectionOptions?: HubConnectionOptions;
+  /** Feed timings (tests shorten the replay window and the refused-channel pause). */
+  feedTuning?: FeedTuning;
 }
 
 export interface Bot {
@@ -30,6 +33,7 @@ export interface Bot {
   readonly store: Store;
   readonly hub: WingsHub;
   readonly commands: Map<string, CommandModule>;
+  readonly feeds: FeedManager;
   /** Resolves once the gateway is ready and the bindings of the guilds this process serves are live. */
   start(): Promise<void>;
   /** Graceful: stop taking interactions, finish replies in flight, close sockets and the store, destroy the client. */
@@ -51,6 +55,11 @@ export async function createBot(options: BotOptions): Promise<Bot> {
   });
   const bridge = new Bridge(store, hub, logger.child({ module: 'bridge' }));
   const client = createDiscordClient(config);
+  const feeds = new FeedManager(bridge, client.rest, {
+    ansi: config.FEED_ANSI,
+    logger: logger.child({ module: 'feed' }),
+    ...(options.feedTuning ? { tuning: options.feedTuning } : {}),
+  });
   const shutdown = new AbortController();
   const services: BotServices = { config, logger, bridge, shutdownSignal: shutdown.signal };
   const router = new InteractionRouter(commands, services);
@@ -85,6 +94,7 @@ export async function createBot(options: BotOptions): Promise<Bot> {
     store,
     hub,
     commands,
+    feeds,
     async start() {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(config.DISCORD_TOKEN);
@@ -122,6 +132,8 @@ export async function createBot(options: BotOptions): Promise<Bot> {
       stopped = true;
       shutdown.abort();
       await router.drain();
+      // Post what the console printed up to now before the sockets close.
+      await feeds.flushAll(5_000);
       await bridge.close();
       await client.destroy();
       await store.close();

@@ -29,6 +29,8 @@ interface LiveEntry extends LiveBinding {
 /** A power action or console command asked for from Discord (any surface), for the feed's audit line. */
 export interface ActionRecord {
   actorId: string;
+  /** How the feed names the member (their display name). */
+  actorName: string;
   /** 'start' | 'stop' | 'restart' | 'kill', or 'command'. */
   action: string;
   command?: string;
@@ -47,6 +49,7 @@ const READY_WAIT_MS = 5_000;
 export class Bridge extends EventEmitter<BridgeEvents> {
   private readonly guilds = new Map<string, Map<string, LiveEntry>>();
   private readonly describers = new Set<(live: LiveBinding) => string | undefined>();
+  private replaySource: ((live: LiveBinding) => Promise<string[]>) | undefined;
 
   constructor(
     readonly store: Store,
@@ -243,6 +246,22 @@ export class Bridge extends EventEmitter<BridgeEvents> {
 
   addDescriber(describer: (live: LiveBinding) => string | undefined): void {
     this.describers.add(describer);
+  }
+
+  setReplaySource(source: (live: LiveBinding) => Promise<string[]>): void {
+    this.replaySource = source;
+  }
+
+  /**
+   * The server's recent console lines (`send logs`). Goes through the feed so the replay is not posted twice; Wings
+   * answers only while the server runs.
+   */
+  async recentLogs(live: LiveBinding): Promise<string[]> {
+    if (live.connection.serverState === 'offline') {
+      throw new UserError(`${live.binding.name} is offline; Wings keeps no log to show until it starts again.`);
+    }
+    if (!this.replaySource) throw new Error('no replay source wired');
+    return this.replaySource(live);
   }
 
   recordAction(live: LiveBinding, record: ActionRecord): void {

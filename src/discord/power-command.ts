@@ -22,7 +22,8 @@ export function powerCommand(action: PowerAction, description: string): Pick<Com
       const live = await resolveForModerator(interaction, ctx);
       await ctx.respond.defer(true);
       await ctx.services.bridge.ensureConnected(live);
-      ctx.services.bridge.recordAction(live, { actorId: interaction.user.id, action, source: 'command' });
+      ctx.services.bridge.recordAction(live, { actorId: interaction.user.id,
+        actorName: interaction.member.displayName, action, source: 'command' });
       let lastText = '';
       const progress = await followPowerAction(
         live,

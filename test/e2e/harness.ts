@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { type Bot, createBot } from '../../src/app.ts';
+import type { FeedTuning } from '../../src/bridge/feeds.ts';
 import { loadConfig } from '../../src/config.ts';
 import { createLogger } from '../../src/log.ts';
 import type { HubConnectionOptions } from '../../src/wings/hub.ts';
@@ -22,6 +23,7 @@ export interface WorldOptions {
   env?: Record<string, string>;
   discord?: Parameters<typeof startDiscordDouble>[0];
   connectionOptions?: HubConnectionOptions;
+  feedTuning?: FeedTuning;
 }
 
 /** Everything the process wrote through its logger, one JSON line each, kept for assertions (secret greps). */
@@ -81,6 +83,7 @@ export async function startWorld(options: WorldOptions = {}) {
         config,
         logger,
         ...(options.connectionOptions ? { connectionOptions: options.connectionOptions } : {}),
+        ...(options.feedTuning ? { feedTuning: options.feedTuning } : {}),
       });
       await bot.start();
       return bot;

@@ -1,0 +1,306 @@
+/**
+ * One binding's console feed brought to life: console lines and state changes from the shared Wings socket go into the
+ * pure FeedPlanner, and the planner's actions go out through the channel's sender. Nothing here waits on Discord while
+ * reading the socket: lines are queued synchronously and the sender is driven separately.
+ */
+import type { ChannelBudgets, ChannelSender, SendOutcome } from '../discord/channel-sender.ts';
+import { matchReplay, RecentLines } from '../feed/overlap.ts';
+import { type FeedAction, FeedPlanner, type RequestAction } from '../feed/planner.ts';
+import type { Logger } from '../log.ts';
+import type { ServerState } from '../wings/protocol.ts';
+import type { ActionRecord, LiveBinding } from './bridge.ts';
+
+export interface ConsoleFeedOptions {
+  live: LiveBinding;
+  sender: ChannelSender;
+  budgets: ChannelBudgets;
+  ansi: boolean;
+  logger: Logger;
+  /** How long a refused channel (403/404) rests before one probe. Default 5 min. */
+  pausedRetryMs?: number;
+  /** `send logs` replay: wait this long for the first line, then until this much quiet. */
+  replayFirstLineMs?: number;
+  replayQuietMs?: number;
+  now?: () => number;
+}
+
+/** A state change the bot caused is attributed to the member who asked, if it follows within this window. */
+const ATTRIBUTION_MS = 60_000;
+const MAX_FAILURE_BACKOFF_MS = 30_000;
+
+export class ConsoleFeed {
+  readonly planner: FeedPlanner;
+  private readonly recent = new RecentLines(200);
+  private readonly now: () => number;
+  private inFlight = false;
+  private closed = false;
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = 0;
+  private failures = 0;
+  private pausedReason: string | undefined;
+  private replay: { lines: string[]; done: Promise<string[]>; lastLineAt: number } | undefined;
+  private lastState: ServerState | undefined;
+  private sawStopping = false;
+  private everReady = false;
+  private lastAction: (ActionRecord & { at: number; name: string }) | undefined;
+  private readonly idleWaiters = new Set<() => void>();
+  private readonly detachers: Array<() => void> = [];
+
+  constructor(private readonly o: ConsoleFeedOptions) {
+    this.planner = new FeedPlanner({ ansi: o.ansi });
+    this.now = o.now ?? Date.now;
+    this.lastState = o.live.connection.serverState;
+    const connection = o.live.connection;
+    const on = <E extends 'console' | 'status' | 'ready'>(event: E, fn: (...args: never[]) => void) => {
+      connection.on(event, fn as never);
+      this.detachers.push(() => connection.off(event, fn as never));
+    };
+    on('console', (line: string) => this.onConsole(line));
+    on('status', (state: ServerState) => this.onStatus(state));
+    on('ready', () => this.onReady());
+    if (connection.connectionState.kind === 'ready') this.everReady = true;
+  }
+
+  get binding() {
+    return this.o.live.binding;
+  }
+
+  get paused(): string | undefined {
+    return this.pausedReason;
+  }
+
+  /** One line for `/server list`. */
+  describe(): string {
+    const c = this.planner.counters;
+    const parts = [
+      `Feed: ${c.received.toLocaleString('en-US')} lines received`,
+      `${c.postedInline.toLocaleString('en-US')} inline`,
+      `${c.postedAttached.toLocaleString('en-US')} attached`,
+      `${c.dropped.toLocaleString('en-US')} dropped`,
+      `${c.throttleNotices.toLocaleString('en-US')} Wings throttle notices`,
+    ];
+    const pending = this.planner.pendingLines;
+    if (pending > 0) parts.push(`${pending.toLocaleString('en-US')} pending`);
+    const text = parts.join(' · ');
+    return this.pausedReason ? `${text}\nFeed paused: ${this.pausedReason}` : text;
+  }
+
+  /** Records who asked for an action; the feed shows it as an audit line and attributes the state changes. */
+  audit(record: ActionRecord, actorName: string): void {
+    this.lastAction = { ...record, at: this.now(), name: actorName };
+    const what =
+      record.action === 'command'
+        ? `ran /cmd ${record.command ?? ''}`.trim()
+        : `asked to ${record.action}${record.source === 'button' ? ' (panel button)' : ''}`;
+    this.planner.pushStatus(`${actorName} ${what}`);
+    this.drive();
+  }
+
+  /**
+   * Asks Wings for its recent log (`send logs`) and returns those lines. While the replay arrives, live posting holds
+   * back, and afterwards only the replayed lines the channel has not seen yet are posted (the replay has no ids: the
+   * overlap is matched against the tail of what was posted).
+   */
+  captureReplay(): Promise<string[]> {
+    if (this.replay) return this.replay.done;
+    const firstLineMs = this.o.replayFirstLineMs ?? 2_000;
+    const quietMs = this.o.replayQuietMs ?? 300;
+    const state = { lines: [] as string[], lastLineAt: 0, done: Promise.resolve([] as string[]) };
+    state.done = (async () => {
+      try {
+        await this.o.live.connection.requestLogs();
+        const started = this.now();
+        await new Promise<void>((resolve) => {
+          const check = () => {
+            const now = this.now();
+            const quietFor = state.lastLineAt ? now - state.lastLineAt : now - started;
+            const limit = state.lastLineAt ? quietMs : firstLineMs;
+            if (quietFor >= limit || this.closed) resolve();
+            else setTimeout(check, Math.max(5, limit - quietFor)).unref();
+          };
+          check();
+        });
+      } catch (error) {
+        this.o.logger.warn({ err: error, binding: this.binding.id }, 'console replay request failed');
+      } finally {
+        this.replay = undefined;
+      }
+      const { fresh } = matchReplay(this.recent.lines(), state.lines);
+      for (const line of fresh) this.accept(line);
+      this.drive();
+      return state.lines;
+    })();
+    this.replay = state;
+    return state.done;
+  }
+
+  /** Sends what is pending (shutdown). Resolves when the queue is empty, the channel refuses, or the time is up. */
+  async flush(timeoutMs: number): Promise<void> {
+    const deadline = this.now() + timeoutMs;
+    while (this.planner.pendingLines > 0 || this.inFlight) {
+      if (this.pausedReason || this.now() >= deadline) return;
+      this.drive();
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, Math.max(1, Math.min(250, deadline - this.now())));
+        this.idleWaiters.add(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const detach of this.detachers.splice(0)) detach();
+    if (this.timer) clearTimeout(this.timer);
+  }
+
+  /** Sends a message outside the planner (a crash ping) and makes the feed continue in a fresh message below it. */
+  async announce(content: string, allowedRoles: string[]): Promise<void> {
+    const outcome = await this.o.sender.create(content, { allowedRoles });
+    this.planner.breakMessage();
+    if (!outcome.ok) this.o.logger.warn({ binding: this.binding.id, outcome }, 'feed announcement failed');
+  }
+
+  private onConsole(line: string): void {
+    if (this.replay) {
+      this.replay.lines.push(line);
+      this.replay.lastLineAt = this.now();
+      return;
+    }
+    this.accept(line);
+    this.drive();
+  }
+
+  private accept(line: string): void {
+    this.recent.push(line);
+    this.planner.push(line);
+  }
+
+  private onReady(): void {
+    if (!this.everReady) {
+      this.everReady = true;
+      return;
+    }
+    // A reconnect: Wings does not resend what was printed meanwhile; fetch the recent log and post only the gap.
+    this.planner.pushStatus(`reconnected to ${this.binding.name}`);
+    void this.captureReplay();
+  }
+
+  private onStatus(state: ServerState): void {
+    const previous = this.lastState;
+    this.lastState = state;
+    if (previous === state) return;
+    if (state === 'stopping') this.sawStopping = true;
+    const name = this.binding.name;
+    if (previous === undefined) return; // the first status after connecting is the current state, not a change
+    const crashed = state === 'offline' && (previous === 'running' || previous === 'starting') && !this.sawStopping;
+    if (state === 'offline' || state === 'starting') this.sawStopping = false;
+    const action = this.lastAction && this.now() - this.lastAction.at < ATTRIBUTION_MS ? this.lastAction : undefined;
+    const by = action && action.action !== 'command' && !crashed ? ` (asked by ${action.name})` : '';
+    if (crashed) {
+      this.planner.pushStatus(`✖ ${name} crashed: it went ${previous} → offline without being stopped`);
+      this.drive();
+      const role = this.binding.alertRoleId;
+      if (role) {
+        void this.flush(5_000).then(() =>
+          this.announce(`<@&${role}> **${escapeName(name)}** crashed (it went offline without being stopped).`, [role]),
+        );
+      }
+      return;
+    }
+    this.planner.pushStatus(`● ${name} is ${state}${by}`);
+    this.drive();
+  }
+
+  /** Runs the planner: at most one request in flight; timers only for the planner's own deadlines. */
+  private drive(): void {
+    if (this.closed || this.inFlight || this.pausedReason) return;
+    const channelId = this.o.sender.channelId;
+    const now = this.now();
+    const action: FeedAction = this.planner.next({
+      now,
+      waitMs: this.o.budgets.waitMs(channelId, 'create'),
+      canEdit: this.o.budgets.waitMs(channelId, 'edit') === 0,
+    });
+    switch (action.kind) {
+      case 'idle':
+        for (const wake of this.idleWaiters) wake();
+        this.idleWaiters.clear();
+        return;
+      case 'wait':
+        this.schedule(action.untilMs - now);
+        return;
+      default:
+        this.perform(action);
+    }
+  }
+
+  private perform(action: RequestAction): void {
+    this.inFlight = true;
+    const sender = this.o.sender;
+    const request =
+      action.kind === 'send'
+        ? sender.create(action.content)
+        : action.kind === 'edit'
+          ? sender.edit(action.messageRef, action.content)
+          : sender.create(action.summary, { file: { name: action.filename, data: Buffer.from(action.body, 'utf8') } });
+    void request.then((outcome) => this.settle(action, outcome));
+  }
+
+  private settle(action: RequestAction, outcome: SendOutcome): void {
+    this.inFlight = false;
+    if (outcome.ok) {
+      this.failures = 0;
+      this.planner.ack(action, { ok: true, messageRef: outcome.messageId, createdAt: outcome.createdAt });
+      this.drive();
+      return;
+    }
+    if (outcome.kind === 'unknown_message') {
+      this.planner.ack(action, { ok: false, reason: 'unknown_message' });
+      this.drive();
+      return;
+    }
+    this.planner.ack(action, { ok: false, reason: 'failed' });
+    if (outcome.kind === 'channel_refused') {
+      this.pausedReason = outcome.reason;
+      this.o.logger.warn(
+        { binding: this.binding.id, channel: this.o.sender.channelId, reason: outcome.reason },
+        'console feed paused',
+      );
+      this.schedule(this.o.pausedRetryMs ?? 5 * 60_000, () => {
+        this.pausedReason = undefined;
+      });
+      for (const wake of this.idleWaiters) wake();
+      return;
+    }
+    this.failures++;
+    const backoff = Math.min(MAX_FAILURE_BACKOFF_MS, 500 * 2 ** Math.min(this.failures, 6));
+    this.o.logger.warn(
+      { binding: this.binding.id, reason: outcome.reason, retryInMs: backoff },
+      'console feed request failed',
+    );
+    this.schedule(backoff);
+  }
+
+  private schedule(delayMs: number, before?: () => void): void {
+    const at = this.now() + Math.max(0, delayMs);
+    if (this.timer && !before && this.timerAt <= at) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        before?.();
+        this.drive();
+      },
+      Math.max(0, delayMs),
+    );
+    this.timer.unref();
+  }
+}
+
+function escapeName(name: string): string {
+  return name.replace(/([\\*_~`|[\]])/g, '\\$1').replace(/@/g, '@\u200b');
+}

@@ -1,0 +1,67 @@
+/**
+ * Gives every live binding its console feed and takes it away again: one ConsoleFeed per binding, one sender per
+ * channel (so two bindings sharing a channel still have one request in flight there), shared rate budgets.
+ */
+import type { REST } from 'discord.js';
+import { ChannelBudgets, ChannelSender } from '../discord/channel-sender.ts';
+import type { Logger } from '../log.ts';
+import type { Bridge, LiveBinding } from './bridge.ts';
+import { ConsoleFeed, type ConsoleFeedOptions } from './console-feed.ts';
+
+export type FeedTuning = Pick<ConsoleFeedOptions, 'pausedRetryMs' | 'replayFirstLineMs' | 'replayQuietMs'>;
+
+export class FeedManager {
+  private readonly feeds = new Map<string, ConsoleFeed>();
+  private readonly senders = new Map<string, ChannelSender>();
+  private readonly budgets: ChannelBudgets;
+
+  constructor(
+    private readonly bridge: Bridge,
+    private readonly rest: REST,
+    private readonly options: { ansi: boolean; logger: Logger; tuning?: FeedTuning },
+  ) {
+    this.budgets = new ChannelBudgets(rest);
+    bridge.on('activated', (live) => this.open(live));
+    bridge.on('deactivated', (live) => this.closeFeed(live.binding.id));
+    bridge.on('action', (live, record) => this.feeds.get(live.binding.id)?.audit(record, record.actorName));
+    bridge.addDescriber((live) => this.feeds.get(live.binding.id)?.describe());
+    bridge.setReplaySource((live) => this.feedOf(live).captureReplay());
+  }
+
+  feedOf(live: LiveBinding): ConsoleFeed {
+    const feed = this.feeds.get(live.binding.id);
+    if (!feed) throw new Error(`no feed for binding ${live.binding.id}`);
+    return feed;
+  }
+
+  /** Posts what is pending in every feed (shutdown), within the time given. */
+  async flushAll(timeoutMs: number): Promise<void> {
+    await Promise.all([...this.feeds.values()].map((feed) => feed.flush(timeoutMs)));
+  }
+
+  private open(live: LiveBinding): void {
+    this.closeFeed(live.binding.id);
+    const channelId = live.binding.consoleChannelId;
+    let sender = this.senders.get(channelId);
+    if (!sender) {
+      sender = new ChannelSender(this.rest, channelId);
+      this.senders.set(channelId, sender);
+    }
+    const feed = new ConsoleFeed({
+      live,
+      sender,
+      budgets: this.budgets,
+      ansi: this.options.ansi,
+      logger: this.options.logger,
+      ...this.options.tuning,
+    });
+    this.feeds.set(live.binding.id, feed);
+  }
+
+  private closeFeed(bindingId: string): void {
+    const feed = this.feeds.get(bindingId);
+    if (!feed) return;
+    this.feeds.delete(bindingId);
+    feed.close();
+  }
+}
