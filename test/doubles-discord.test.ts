@@ -45,6 +45,7 @@ describe('discord double with a real discord.js client', () => {
     await client.application?.commands.set([
       { name: 'ping', description: 'Ping' },
       { name: 'slow', description: 'Deferred' },
+      { name: 'whois', description: 'Who', options: [{ type: 6, name: 'who', description: 'Member', required: true }] },
       {
         name: 'server',
         description: 'Server things',
@@ -75,7 +76,7 @@ describe('discord double with a real discord.js client', () => {
     expect(guild?.members.me?.id).toBe(discord.botUser.id);
     expect(discord.metrics.identifies).toBe(1);
     expect(discord.metrics.identifyLog[0]?.intents).toBe(GatewayIntentBits.Guilds);
-    expect(discord.registeredCommands().map((c) => c.name)).toEqual(['ping', 'slow', 'server']);
+    expect(discord.registeredCommands().map((c) => c.name)).toEqual(['ping', 'slow', 'whois', 'server']);
   });
 
   it('delivers a slash command and records interaction.reply', async () => {
@@ -89,6 +90,29 @@ describe('discord double with a real discord.js client', () => {
     expect(handle.ephemeral).toBe(true);
     expect(handle.deadlineMet).toBe(true);
     expect(handle.final()?.content).toBe('pong');
+  });
+
+  it('types options from the registered command and resolves users for discord.js', async () => {
+    handlers.set('whois', async (i) => {
+      if (!i.isChatInputCommand()) return;
+      const user = i.options.getUser('who', true);
+      const member = i.options.getMember('who');
+      await i.reply(`${user.username} ${member ? 'member' : 'none'} ${i.memberPermissions?.has('Administrator')}`);
+    });
+    const handle = discord.invokeCommand({
+      guildId,
+      channelId: generalId,
+      member: admin,
+      name: 'whois',
+      options: { who: admin.user.id },
+    });
+    expect((await handle.waitForReply()).content).toBe('admin member true');
+    expect(() => discord.invokeCommand({ guildId, channelId: generalId, member: admin, name: 'whois' })).toThrow(
+      /required/,
+    );
+    expect(() => discord.invokeCommand({ guildId, channelId: generalId, member: admin, name: 'nope' })).toThrow(
+      /not registered/,
+    );
   });
 
   it('records deferReply + editReply', async () => {
@@ -224,6 +248,12 @@ describe('discord double with a real discord.js client', () => {
     await channel.send('after 429');
     expect(discord.metrics.rateLimited).toBe(before + 1);
     expect(discord.messages(consoleId).at(-1)?.content).toBe('after 429');
+
+    // A 502 is retried by discord.js's REST queue.
+    discord.faults.failNext({ route: /^POST \/channels\/\d+\/messages$/, status: 502 });
+    await channel.send('after 502');
+    expect(discord.messages(consoleId).at(-1)?.content).toBe('after 502');
+    expect(discord.metrics.requestLog.some((r) => r.status === 502)).toBe(true);
   });
 
   it('stores attachments with their bytes', async () => {
@@ -255,6 +285,21 @@ describe('discord double with a real discord.js client', () => {
     expect((await handle.waitForReply()).content).toBe('still here');
   });
 
+  it('re-identifies after close 4009 (session timed out) and keeps working', async () => {
+    const identifies = discord.metrics.identifies;
+    const failed = discord.metrics.failedResumes;
+    const shardReady = new Promise<void>((resolve) => client.once(Events.ShardReady, () => resolve()));
+    discord.closeGateway(4009);
+    await shardReady;
+    expect(discord.metrics.identifies).toBe(identifies + 1);
+    expect(discord.metrics.failedResumes).toBe(failed + 1);
+    handlers.set('ping', async (i) => {
+      if (i.isChatInputCommand()) await i.reply('back');
+    });
+    const handle = discord.invokeCommand({ guildId, channelId: generalId, member: admin, name: 'ping' });
+    expect((await handle.waitForReply(undefined, 5000)).content).toBe('back');
+  });
+
   it('tells the client about a new guild and a kick (GUILD_CREATE / GUILD_DELETE)', async () => {
     const added = new Promise<string>((resolve) => client.once(Events.GuildCreate, (g) => resolve(g.id)));
     const second = discord.addGuild({ name: 'Second' });
@@ -263,6 +308,14 @@ describe('discord double with a real discord.js client', () => {
     discord.kickBot(second.id);
     expect(await removed).toBe(second.id);
     expect(client.guilds.cache.has(second.id)).toBe(false);
+
+    const addedThird = new Promise<string>((resolve) => client.once(Events.GuildCreate, (g) => resolve(g.id)));
+    const third = discord.addGuild({ name: 'Third' });
+    expect(await addedThird).toBe(third.id);
+    const left = new Promise<string>((resolve) => client.once(Events.GuildDelete, (g) => resolve(g.id)));
+    await client.guilds.cache.get(third.id)?.leave();
+    expect(await left).toBe(third.id);
+    expect(discord.world.guild(third.id).botPresent).toBe(false);
   });
 
   it('rejects a 2001-char message with DiscordAPIError 50035', async () => {
@@ -403,6 +456,36 @@ describe('discord double protocol', () => {
     });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { code: number }).code).toBe(40005);
+  });
+
+  it('applies the global limit to bot requests but not to interaction callbacks', async () => {
+    const small = await startDiscordDouble({ rateLimits: { global: { limit: 2, windowMs: 60_000 } } });
+    try {
+      const g = small.addGuild({ name: 'g' });
+      const auth = { authorization: `Bot ${small.botToken}`, 'content-type': 'application/json' };
+      await fetch(`${small.apiBase}/v10/applications/${small.applicationId}/commands`, {
+        method: 'PUT',
+        headers: auth,
+        body: JSON.stringify([{ name: 'go', description: 'Go' }]),
+      });
+      expect((await fetch(`${small.apiBase}/v10/users/@me`, { headers: auth })).status).toBe(200);
+      const limited = await fetch(`${small.apiBase}/v10/users/@me`, { headers: auth });
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('x-ratelimit-global')).toBe('true');
+      expect(limited.headers.get('x-ratelimit-scope')).toBe('global');
+      expect(((await limited.json()) as { global: boolean }).global).toBe(true);
+      const member = small.addMember(g.id, { username: 'm' });
+      const h = small.invokeCommand({ guildId: g.id, channelId: g.channel('general').id, member, name: 'go' });
+      const cb = await fetch(`${small.apiBase}/v10/interactions/${h.id}/${h.token}/callback`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ type: 4, data: { content: 'ok' } }),
+      });
+      expect(cb.status).toBe(204);
+      expect(small.metrics.globalRateLimited).toBe(1);
+    } finally {
+      await small.close();
+    }
   });
 
   it('enforces the deadline, single acknowledgement, and the webhook only after it', async () => {
