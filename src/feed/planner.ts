@@ -21,7 +21,10 @@ export interface FeedOptions {
   inlineHorizonMs?: number;
   /** The channel's message rate; the sender may update it from headers via next(). Default 5 per 5000 ms. */
   rate?: ChannelRate;
-  /** Hard cap on queued text (UTF-16 code units + 32 per line); newer lines past it are dropped. Default 16 MiB. */
+  /**
+   * Hard cap on queued console text, counted as UTF-16 code units + 32 per line (32 of it are kept for the drop
+   * notice); newer lines past it are dropped. Status lines are not capped (the bridge emits few). Default 16 MiB.
+   */
   maxPendingBytes?: number;
   /** Per attachment, UTF-8 bytes. Default 10 MiB (Discord's default upload limit). */
   maxAttachmentBytes?: number;
@@ -156,7 +159,8 @@ export class FeedPlanner {
     }
     if (isThrottleNotice(line)) this.stats.throttleNotices++;
     const cost = line.length + LINE_OVERHEAD;
-    if (this.queuedBytes + cost > this.o.maxPendingBytes) {
+    // LINE_OVERHEAD of the cap stays free for the drop notice, so lines and notices together never pass it.
+    if (this.queuedBytes + cost > this.o.maxPendingBytes - LINE_OVERHEAD) {
       this.stats.dropped++;
       const last = this.items[this.items.length - 1];
       // A notice already rendered into the request in flight must not change under it.
