@@ -48,6 +48,7 @@ async function setup(
     credentials: creds,
     logger: log.logger,
     backoff: { initialMs: 20, maxMs: 100 },
+    limits: { scale: 0.01 },
     ...options,
   });
   connection.on('state', (s) => states.push(s));
@@ -100,7 +101,6 @@ describe('WingsConnection (raw server)', () => {
         ws.send(Buffer.from([1, 2, 3]), { binary: true });
         ws.send(frame('console output', ['after', 'the storm']));
       }),
-      { limits: { enabled: true } },
     );
     connection.on('console', (line) => lines.push(line));
     connection.on('console', (line) => {

@@ -44,6 +44,7 @@ describe('OutboundQueue', () => {
     const queue = new OutboundQueue(clock, (f) => sent.push({ at: clock.now() - start, frame: f }), {
       scale: 0.01,
       safety: 1,
+      reserve: 0,
     });
     queue.setMode('open');
     for (let i = 0; i < 30; i++) void queue.enqueue('send command', [`say ${i}`]);
@@ -64,7 +65,7 @@ describe('OutboundQueue', () => {
   it('lets auth jump ahead of waiting sends but respects the auth bucket', () => {
     const clock = new ManualClock();
     const sent: string[] = [];
-    const queue = new OutboundQueue(clock, (f) => sent.push(f), { safety: 1 });
+    const queue = new OutboundQueue(clock, (f) => sent.push(f), { safety: 1, reserve: 0 });
     queue.setMode('open');
     for (let i = 0; i < 6; i++) void queue.enqueue('set state', ['start']);
     expect(sent).toHaveLength(4);
@@ -88,6 +89,25 @@ describe('OutboundQueue', () => {
       'set state',
       'set state',
     ]);
+  });
+
+  it('leaves one token of each burst unused by default, so Wings keeps slack', () => {
+    const clock = new ManualClock();
+    const sent: string[] = [];
+    const queue = new OutboundQueue(clock, (f) => sent.push(f));
+    queue.setMode('open');
+    for (let i = 0; i < 12; i++) void queue.enqueue('send command', ['x']);
+    expect(sent).toHaveLength(9);
+    clock.advance(60_000);
+    expect(sent).toHaveLength(12);
+    void queue.enqueue('auth', ['a'], true);
+    void queue.enqueue('auth', ['b'], true);
+    // Only one of Wings' two auth tokens is used; the second waits a full (slackened) refill.
+    expect(events(sent).filter((e) => e === 'auth')).toHaveLength(1);
+    clock.advance(5749);
+    expect(events(sent).filter((e) => e === 'auth')).toHaveLength(1);
+    clock.advance(1);
+    expect(events(sent).filter((e) => e === 'auth')).toHaveLength(2);
   });
 
   it('sends immediately with limits disabled', () => {

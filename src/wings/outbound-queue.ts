@@ -15,6 +15,11 @@ export interface LimitsOptions {
   scale?: number;
   /** Extra slack on refill intervals so network jitter cannot make us look faster than we are. Default 1.15. */
   safety?: number;
+  /**
+   * Tokens of each burst we leave unused (default 1, never below a burst of 1): Wings then always holds at least that
+   * many more tokens than we think, which absorbs a message that arrives late behind another.
+   */
+  reserve?: number;
   /** Sends allowed to wait at once; more are refused with WingsError 'busy'. Default 100. */
   maxQueued?: number;
 }
@@ -86,6 +91,7 @@ export class OutboundQueue {
   private readonly enabled: boolean;
   private readonly factor: number;
   private readonly maxQueued: number;
+  private readonly reserve: number;
 
   constructor(
     private readonly clock: Clock,
@@ -96,6 +102,7 @@ export class OutboundQueue {
     this.enabled = limits.enabled ?? true;
     this.factor = (limits.scale ?? 1) * (limits.safety ?? 1.15);
     this.maxQueued = limits.maxQueued ?? 100;
+    this.reserve = limits.reserve ?? 1;
     this.resetBuckets();
   }
 
@@ -106,7 +113,7 @@ export class OutboundQueue {
   /** A new socket starts with full buckets, as Wings creates its limiters per connection. */
   resetBuckets(): void {
     const now = this.clock.now();
-    this.global = new TokenBucket(WINGS_LIMITS.global.burst, WINGS_LIMITS.global.refillMs * this.factor, now);
+    this.global = this.bucket(WINGS_LIMITS.global, now);
     this.buckets.clear();
   }
 
@@ -144,12 +151,16 @@ export class OutboundQueue {
     }
   }
 
+  private bucket(spec: BucketSpec, now: number): TokenBucket {
+    return new TokenBucket(Math.max(1, spec.burst - this.reserve), spec.refillMs * this.factor, now);
+  }
+
   private bucketFor(event: string): TokenBucket {
     const key = event in WINGS_LIMITS.events ? event : '*';
     let bucket = this.buckets.get(key);
     if (bucket === undefined) {
       const spec = WINGS_LIMITS.events[event] ?? WINGS_LIMITS.other;
-      bucket = new TokenBucket(spec.burst, spec.refillMs * this.factor, this.clock.now());
+      bucket = this.bucket(spec, this.clock.now());
       this.buckets.set(key, bucket);
     }
     return bucket;
