@@ -488,6 +488,42 @@ describe('discord double protocol', () => {
     }
   });
 
+  it('answers 10008 after a moderator deletes a message, 30046 past the old-message edit limit, and injected bodies', async () => {
+    const aged = await startDiscordDouble({ oldEditLimit: { ageMs: 0, maxEdits: 1 } });
+    try {
+      const g = aged.addGuild({ name: 'g', channels: ['text', { name: 'cat', type: 4 }] });
+      const call = (method: string, path: string, body?: unknown) =>
+        fetch(`${aged.apiBase}/v10${path}`, {
+          method,
+          headers: { authorization: `Bot ${aged.botToken}`, 'content-type': 'application/json' },
+          ...(body ? { body: JSON.stringify(body) } : {}),
+        });
+      const text = g.channel('text').id;
+      const codeOf = async (res: Response) => ((await res.json()) as { code: number }).code;
+      expect(await codeOf(await call('POST', `/channels/${g.channel('cat').id}/messages`, { content: 'x' }))).toBe(
+        50008,
+      );
+      const made = (await (await call('POST', `/channels/${text}/messages`, { content: 'a' })).json()) as {
+        id: string;
+      };
+      expect((await call('PATCH', `/channels/${text}/messages/${made.id}`, { content: 'b' })).status).toBe(200);
+      expect(await codeOf(await call('PATCH', `/channels/${text}/messages/${made.id}`, { content: 'c' }))).toBe(30046);
+      aged.deleteMessage(made.id);
+      expect(await codeOf(await call('PATCH', `/channels/${text}/messages/${made.id}`, { content: 'd' }))).toBe(10008);
+      aged.faults.failNext({ route: 'POST /channels/:channel/messages', status: 429, retryAfterMs: 10, body: {} });
+      aged.faults.failNext({
+        route: '/channels/:channel/messages',
+        status: 400,
+        body: { message: 'write limit', code: 20028 },
+      });
+      expect((await call('POST', `/channels/${text}/messages`, { content: 'e' })).status).toBe(429);
+      expect(await codeOf(await call('POST', `/channels/${text}/messages`, { content: 'e' }))).toBe(20028);
+      expect((await call('POST', `/channels/${text}/messages`, { content: 'e' })).status).toBe(200);
+    } finally {
+      await aged.close();
+    }
+  });
+
   it('enforces the deadline, single acknowledgement, and the webhook only after it', async () => {
     const member = discord.addMember(guild.id, { username: 'u' });
     const cb = (h: { id: string; token: string }, body: unknown) =>

@@ -38,6 +38,8 @@ export interface FaultRule {
   count: number;
   retryAfterMs?: number;
   global?: boolean;
+  /** Body for non-429 faults, e.g. { message: 'Unknown Message', code: 10008 }; default a generic 5xx body. */
+  body?: unknown;
 }
 
 export interface LatencyRule {
@@ -164,7 +166,7 @@ export class RestServer {
           fault.global ?? false,
         );
       }
-      return send(fault.status, { message: `${fault.status}: Injected fault`, code: 0 });
+      return send(fault.status, fault.body ?? { message: `${fault.status}: Injected fault`, code: 0 });
     }
 
     const bucket = this.limiter.take(`${hash}:${major}`, hash, limit);

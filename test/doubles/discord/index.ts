@@ -9,6 +9,8 @@
  *   heartbeatMs (HELLO interval, default 1000), interactionDeadlineMs (3000), interactionTokenTtlMs (15 min),
  *   privilegedIntents (bitfield the app may use; default 0 → GuildMembers/Presences/MessageContent close with 4014),
  *   shards (recommended count in /gateway/bot, default 1), maxFileBytes (10 MiB),
+ *   oldEditLimit ({ ageMs, maxEdits }: after maxEdits edits of a message older than ageMs, PATCH gets 400 30046; off by
+ *   default because Discord does not publish the numbers),
  *   rateLimits: { global (50/1000 ms), messageCreate (5/5000 ms per channel), messageEdit (5/5000 ms per channel),
  *                 webhook (5/2000 ms per interaction token), interactionCallback (50/1000 ms), defaultRoute (50/1000 ms) }.
  *
@@ -47,8 +49,14 @@
  * Observing: messages(channelId, { includeEphemeral?, includeDeleted? }) → StoredMessage[] (content, embeds, components,
  *   flags, allowedMentions, attachments [{ filename, size, contentType, content: Buffer }], author, createdAt, editedAt,
  *   edits[], pinged { everyone, users[], roles[] } = who WOULD be notified, mentionedUsers/Roles, ephemeral, deleted);
- *   message(id); waitForMessage(channelId, predicate, timeoutMs); registeredCommands(guildId?) (no guildId = global);
- *   waitFor(check, timeoutMs) — resolves when check() returns non-undefined, re-checked on every request/gateway event;
+ *   message(id); deleteMessage(id) (a moderator deletes it: MESSAGE_DELETE, later edits get 404 10008);
+ *   waitForMessage(channelId, predicate, timeoutMs); registeredCommands(guildId?) (no guildId = global);
+ *   guild(guildId) → GuildHandle; waitFor(check, timeoutMs) — resolves when check() returns non-undefined, re-checked on
+ *   every request, gateway event, message change and interaction (NOT on discord.js-side state: wait on client events).
+ *   pinged follows Discord: computed at creation from content + allowed_mentions (default for bot messages: users,
+ *   roles, everyone; for interaction responses/follow-ups: users), @everyone/@here and non-mentionable roles only with
+ *   the bot's MENTION_EVERYONE; edits, ephemeral messages and "thinking" placeholders never ping; a message with
+ *   SUPPRESS_NOTIFICATIONS still lists its pings (Discord highlights them, only the push is skipped) — check `flags`.
  *   metrics: { requests, requestsByRoute (Map 'METHOD /template' → n), requestLog, rateLimited (429s sent),
  *     globalRateLimited, invalidRequests (401/403/429), identifies, identifyLog, resumes, failedResumes, heartbeats,
  *     connections, gatewayCloseCodes, clientCloseCodes, commandPuts }.
@@ -58,7 +66,12 @@
  *
  * Faults: faults.failNext({ route, status, count?, retryAfterMs?, global? }) — the next `count` requests matching
  *   `route` ('POST /channels/:channel/messages', '/channels/:channel/messages', or a RegExp on 'METHOD /actual/path')
- *   get `status` (5xx JSON, or a 429 with Retry-After); faults.latency({ route?, ms }); faults.clear().
+ *   get `status` (5xx JSON, or a 429 with Retry-After; `body` overrides the JSON, e.g. { message, code: 20028 });
+ *   faults.latency({ route?, ms }) delays matching requests; faults.clear().
+ *
+ * Rate limits: fixed windows that open with the first request; message create and message edit are separate buckets
+ * per channel; interaction callbacks and interaction webhooks skip the global limit and bot auth. /gateway/bot returns
+ * url ws://127.0.0.1:PORT/gateway (discord.js appends ?v=10&encoding=json); READY's resume_gateway_url is …/resume.
  *
  * close() stops everything. Every id is a snowflake that sorts by creation time.
  */
@@ -77,6 +90,7 @@ import {
   findComponent,
   type InvokeCommandInput,
 } from './invoke.ts';
+import { deleteMessage } from './messages.ts';
 import { type StoredMessage, World } from './model.ts';
 import type { Limit } from './ratelimit.ts';
 import { registerRestRoutes } from './rest-routes.ts';
@@ -107,6 +121,7 @@ export interface DiscordDoubleOptions {
   shards?: number;
   maxFileBytes?: number;
   rateLimits?: RateLimitOptions;
+  oldEditLimit?: { ageMs: number; maxEdits: number };
 }
 
 export type DiscordDouble = Awaited<ReturnType<typeof startDiscordDouble>>;
@@ -167,6 +182,7 @@ export async function startDiscordDouble(options: DiscordDoubleOptions = {}) {
     limits,
     rateLimits,
     removeBot,
+    ...(options.oldEditLimit ? { oldEditLimit: options.oldEditLimit } : {}),
     sessionStartLimit: () => ({
       total: 1000,
       remaining: 1000 - sessionStarts,
@@ -279,6 +295,12 @@ export async function startDiscordDouble(options: DiscordDoubleOptions = {}) {
     },
     message(id: string): StoredMessage | undefined {
       return world.messages.get(id);
+    },
+    /** Someone (a moderator) deletes a message: MESSAGE_DELETE; the bot's next edit of it gets 404 10008. */
+    deleteMessage(id: string): void {
+      const m = world.messages.get(id);
+      if (!m) throw new Error(`discord double: no message ${id}`);
+      deleteMessage(world, m);
     },
     waitForMessage(
       channelId: string,

@@ -1,10 +1,10 @@
 // REST routes for the bot's own resources: gateway info, users, application, channels, messages, guilds.
-import { PermissionFlagsBits } from 'discord-api-types/v10';
+import { ChannelType, PermissionFlagsBits } from 'discord-api-types/v10';
 import type { RestServer } from './http.ts';
 import { createMessage, deleteMessage, editMessage } from './messages.ts';
 import type { ChannelRecord, GuildRecord, World } from './model.ts';
 import type { Limit } from './ratelimit.ts';
-import { Errors } from './util.ts';
+import { ApiError, Errors } from './util.ts';
 import type { Limits, MessageInput } from './validate.ts';
 
 export interface RestRouteDeps {
@@ -16,6 +16,8 @@ export interface RestRouteDeps {
   rateLimits: { messageCreate: Limit; messageEdit: Limit; defaultRoute: Limit };
   /** Removes the bot from a guild and tells the gateway (leave or kick). */
   removeBot: (guildId: string) => void;
+  /** Discord's 30046: at most `maxEdits` edits to a message once it is older than `ageMs` (off when undefined). */
+  oldEditLimit?: { ageMs: number; maxEdits: number };
   sessionStartLimit: () => { total: number; remaining: number; reset_after: number; max_concurrency: number };
 }
 
@@ -135,6 +137,9 @@ export function registerRestRoutes(rest: RestServer, d: RestRouteDeps): void {
     bucket: (p) => ({ limit: d.rateLimits.messageCreate, major: p.channel as string }),
     handler: (c) => {
       const channel = visibleChannel(c.params.channel as string);
+      if (channel.type === ChannelType.GuildCategory || channel.type === ChannelType.GuildForum) {
+        throw new ApiError(400, 50008, 'Cannot send messages in a non-text channel');
+      }
       const perms = world.botPermissions(channel.guildId, channel.id);
       if ((perms & PermissionFlagsBits.SendMessages) === 0n) throw Errors.missingPermissions();
       if (c.files.length > 0 && (perms & PermissionFlagsBits.AttachFiles) === 0n) throw Errors.missingPermissions();
@@ -188,6 +193,17 @@ export function registerRestRoutes(rest: RestServer, d: RestRouteDeps): void {
       const channel = visibleChannel(c.params.channel as string);
       const message = ownMessage(channel.id, c.params.message as string);
       if (message.author.id !== world.botUser.id || message.webhookId) throw Errors.notAuthor();
+      const old = d.oldEditLimit;
+      if (old && Date.now() - message.createdAt >= old.ageMs) {
+        const oldEdits = message.edits.filter((e) => e.at - message.createdAt >= old.ageMs).length;
+        if (oldEdits >= old.maxEdits) {
+          throw new ApiError(
+            400,
+            30046,
+            'Maximum number of edits to messages older than 1 hour reached. Try again later.',
+          );
+        }
+      }
       editMessage(world, message, c.body as MessageInput, c.files, d.limits);
       return { status: 200, body: world.messageJson(message) };
     },
