@@ -539,7 +539,7 @@ describe('discord double protocol', () => {
     const ok = await fetch(`${discord.apiBase}/v10/interactions/${h.id}/${h.token}/callback?with_response=true`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ type: 4, data: { content: 'hi <@' + member.user.id + '> @everyone' } }),
+      body: JSON.stringify({ type: 4, data: { content: `hi <@${member.user.id}> @everyone` } }),
     });
     const body = (await ok.json()) as {
       interaction: { id: string; response_message_id: string };
