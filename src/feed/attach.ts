@@ -3,7 +3,7 @@
  * (ANSI and control characters removed) with a one-line summary as the message content.
  */
 import { formatCount, formatSize, type PlainTextStripper } from './escape.ts';
-import type { Flight, QueueItem } from './planner.ts';
+import type { Flight, QueueItem } from './types.ts';
 
 export interface AttachmentInput {
   items: readonly QueueItem[];

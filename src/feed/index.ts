@@ -69,20 +69,20 @@ export {
   toPlainText,
 } from './escape.ts';
 export { matchReplay, newLinesAfterReplay, RecentLines, type ReplayMatch } from './overlap.ts';
-export {
-  type AckResult,
-  type AttachAction,
-  type ChannelRate,
-  type EditAction,
-  type FeedAction,
-  type FeedCounters,
-  type FeedOptions,
-  FeedPlanner,
-  type NextInput,
-  type RequestAction,
-  type SendAction,
-} from './planner.ts';
+export { FeedPlanner } from './planner.ts';
 export { renderMessages } from './render.ts';
+export type {
+  AckResult,
+  AttachAction,
+  ChannelRate,
+  EditAction,
+  FeedAction,
+  FeedCounters,
+  FeedOptions,
+  NextInput,
+  RequestAction,
+  SendAction,
+} from './types.ts';
 export {
   AnsiMapper,
   BlockWriter,

@@ -3,93 +3,39 @@
  * rate budget come in as arguments, requests go out as actions the sender performs and acknowledges.
  * See index.ts for the protocol between planner and sender.
  */
-import { BOLD, withForeground } from './ansi.ts';
 import { buildAttachment } from './attach.ts';
 import { formatCount, isThrottleNotice, PlainTextStripper } from './escape.ts';
-import { BlockWriter, CLOSE_FENCE, MESSAGE_LIMIT, type WriterSnapshot } from './writer.ts';
+import { fillMessage } from './inline.ts';
+import type {
+  AckResult,
+  ChannelRate,
+  EditAction,
+  FeedAction,
+  FeedCounters,
+  FeedOptions,
+  Flight,
+  NextInput,
+  Notice,
+  QueueItem,
+  SendAction,
+} from './types.ts';
+import { BlockWriter, MESSAGE_LIMIT, type WriterSnapshot } from './writer.ts';
 
-export interface FeedOptions {
-  /** Render colours (```ansi); false → plain text in a plain ``` block. Default true. */
-  ansi?: boolean;
-  /** After a quiet spell, wait this long for the rest of a burst before sending. Default 15 ms. */
-  lingerMs?: number;
-  /** Append to the newest feed message by editing it. Default true. */
-  edit?: boolean;
-  /** Only messages younger than this are edited (Discord refuses edits to >1 h old messages). Default 10 min. */
-  maxEditAgeMs?: number;
-  /** Backlog that cannot go inline within this horizon at the channel's rate goes to an attachment. Default 5000. */
-  inlineHorizonMs?: number;
-  /** The channel's message rate; the sender may update it from headers via next(). Default 5 per 5000 ms. */
-  rate?: ChannelRate;
-  /**
-   * Hard cap on queued console text, counted as UTF-16 code units + 32 per line (32 of it are kept for the drop
-   * notice); newer lines past it are dropped. Status lines are not capped (the bridge emits few). Default 16 MiB.
-   */
-  maxPendingBytes?: number;
-  /** Per attachment, UTF-8 bytes. Default 10 MiB (Discord's default upload limit). */
-  maxAttachmentBytes?: number;
-  /** Longer lines are cut at push (Wings itself cuts at 64 KiB). Default 1 MiB. */
-  maxLineChars?: number;
-  /** Message content limit, fences included. Default 2000. */
-  messageLimit?: number;
-}
-
-export interface ChannelRate {
-  limit: number;
-  windowMs: number;
-}
-
-export interface NextInput {
-  now: number;
-  /** Milliseconds until the channel may send again; 0 or absent = budget now. */
-  waitMs?: number;
-  rate?: ChannelRate;
-  /** False forbids edit-append for this decision (e.g. the sender knows other messages follow ours). */
-  canEdit?: boolean;
-}
-
-export type SendAction = { kind: 'send'; content: string; lines: number };
-export type EditAction = { kind: 'edit'; messageRef: string; content: string; lines: number };
-export type AttachAction = {
-  kind: 'attach';
-  summary: string;
-  filename: string;
-  body: string;
-  bytes: number;
-  lines: number;
-};
-export type RequestAction = SendAction | EditAction | AttachAction;
-export type FeedAction = RequestAction | { kind: 'wait'; untilMs: number } | { kind: 'idle' };
-
-export type AckResult =
-  | { ok: true; messageRef: string; createdAt: number }
-  | { ok: false; reason: 'unknown_message' | 'failed' };
-
-export interface FeedCounters {
-  received: number;
-  postedInline: number;
-  postedAttached: number;
-  dropped: number;
-  throttleNotices: number;
-  statusLines: number;
-  failedRequests: number;
-}
-
-export type Notice = { kind: 'status'; text: string } | { kind: 'dropped'; count: number };
-export type QueueItem = string | Notice;
-
-/** Where a request leaves the queue once it has landed. */
-export interface Flight {
-  action: RequestAction;
-  endIndex: number;
-  endOffset: number;
-  logical: number;
-  consoleLines: number;
-  message?: WriterSnapshot;
-}
+// Other modules import these from here; the definitions live in types.ts.
+export type {
+  AckResult,
+  AttachAction,
+  ChannelRate,
+  EditAction,
+  FeedAction,
+  FeedCounters,
+  FeedOptions,
+  NextInput,
+  RequestAction,
+  SendAction,
+} from './types.ts';
 
 const LINE_OVERHEAD = 32;
-const STATUS_STYLE = withForeground(BOLD, 6);
 const MAX_STATUS_CHARS = 500;
 const IDLE: FeedAction = { kind: 'idle' };
 
@@ -111,15 +57,6 @@ export class FeedPlanner {
   private rate: ChannelRate;
   private readonly writer: BlockWriter;
   private readonly stripper = new PlainTextStripper();
-  private readonly scratch: WriterSnapshot = {
-    body: '',
-    len: 0,
-    rendered: 0,
-    logical: 0,
-    lines: 0,
-    lastChar: 0,
-    visible: false,
-  };
   private readonly stats: FeedCounters = {
     received: 0,
     postedInline: 0,
@@ -147,7 +84,7 @@ export class FeedPlanner {
     };
     this.rate = options.rate ?? { limit: 5, windowMs: 5000 };
     this.writer = new BlockWriter(this.o.ansi, this.o.messageLimit);
-    this.perMessage = this.o.messageLimit - this.writer.openFence.length - CLOSE_FENCE.length;
+    this.perMessage = this.writer.bodyLimit;
   }
 
   /** Queues one console line (one `console output` arg). False when the memory cap dropped it. */
@@ -296,7 +233,7 @@ export class FeedPlanner {
     if (canEdit && this.o.edit && cur && this.headOffset === 0 && now - cur.createdAt < this.o.maxEditAgeMs) {
       w.restore(cur.snapshot);
       w.logical = this.logical;
-      const filled = this.fill(false);
+      const filled = fillMessage(w, this.items, this.head, 0, false);
       if (filled.endIndex === this.items.length) {
         const action: EditAction = {
           kind: 'edit',
@@ -308,65 +245,11 @@ export class FeedPlanner {
       }
     }
     w.begin(this.logical);
-    const filled = this.fill(true);
+    const filled = fillMessage(w, this.items, this.head, this.headOffset, true);
     if (filled.endIndex === this.head && filled.endOffset === this.headOffset) {
       throw new Error(`messageLimit ${this.o.messageLimit} leaves no room for a line`);
     }
     const action: SendAction = { kind: 'send', content: w.content(), lines: filled.consoleLines };
     return { ...filled, action, message: w.snapshot() };
-  }
-
-  /** Renders queued items into the writer while they fit; over-long lines are split when `split`. */
-  private fill(split: boolean): Omit<Flight, 'action'> {
-    const w = this.writer;
-    const n = this.items.length;
-    let index = this.head;
-    let offset = this.headOffset;
-    let consoleLines = 0;
-    const snap = this.scratch;
-    while (index < n) {
-      const item = this.items[index]!;
-      const room = w.room();
-      w.snapshotInto(snap);
-      if (typeof item !== 'string') {
-        if (!this.writeNotice(item)) {
-          w.restore(snap);
-          break;
-        }
-        index++;
-        continue;
-      }
-      const stop = w.writeLine(item, offset, offset > 0);
-      if (stop === item.length) {
-        index++;
-        offset = 0;
-        consoleLines++;
-        continue;
-      }
-      // Split only a line that cannot fit a message of its own, and only where it would start a message or fill a
-      // good part of one; otherwise it starts the next message whole.
-      const overLong = item.length - offset > this.perMessage && room >= this.perMessage / 4;
-      if (split && stop > offset && (snap.lines === 0 || overLong)) {
-        w.endContinued();
-        offset = stop;
-      } else {
-        w.restore(snap);
-      }
-      break;
-    }
-    return { endIndex: index, endOffset: offset, logical: w.logical, consoleLines };
-  }
-
-  private writeNotice(item: Notice): boolean {
-    const w = this.writer;
-    const console = w.logical;
-    w.logical = this.o.ansi ? STATUS_STYLE : 0;
-    const text =
-      item.kind === 'status'
-        ? `» ${item.text}`
-        : `⚠ ${formatCount(item.count)} console line${item.count === 1 ? '' : 's'} dropped: feed memory limit reached`;
-    const complete = w.writeLine(text, 0, false, false) === text.length;
-    w.logical = console;
-    return complete;
   }
 }

@@ -37,7 +37,8 @@ export class BlockWriter {
   private lastChar = 0x0a;
   private visible = false;
   readonly openFence: string;
-  private readonly bodyLimit: number;
+  /** Body characters available in an empty message (limit minus fences). */
+  readonly bodyLimit: number;
 
   constructor(
     readonly colour: boolean,
