@@ -191,7 +191,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     const state = live.connection.connectionState;
     if (state.kind === 'ready') return;
     if (state.kind === 'stopped') {
-      throw new UserError(`${live.binding.name} is not connected: ${state.reason}`);
+      if (state.code === 'closed') throw new UserError(`${live.binding.name} is not connected: ${state.reason}`);
+      // Stopped for a cause the panel side may have fixed since (unsuspended, permission granted): a command is the
+      // moment to try once more; if the cause remains, it stops again with the same reason, shown below.
+      live.connection.start();
     }
     try {
       await live.connection.waitForReady(READY_WAIT_MS);
