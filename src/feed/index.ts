@@ -31,7 +31,9 @@
  * * Overflow: when the raw backlog exceeds what `inlineHorizonMs` of the channel rate can carry inline, the oldest part
  *   becomes an attachment ("… 4,812 lines, 312 KB attached"), the newest (slots − 1) messages' worth stays inline.
  *   Status/drop notices are never put into attachments; an attachment stops before one. Past maxPendingBytes newer
- *   lines are dropped and a "⚠ N console lines dropped: feed memory limit reached" line takes their place.
+ *   lines are dropped and a "⚠ N console lines dropped: feed memory limit reached" line takes their place (consecutive
+ *   drops share one notice; a notice already in a request in flight is never changed). Lines over maxLineChars are
+ *   cut at push with " … [N more characters cut]" (Wings never sends more than 64 KiB).
  * * counters: received, postedInline, postedAttached, dropped, throttleNotices, statusLines, failedRequests;
  *   received = postedInline + postedAttached + dropped + pendingLines at all times.
  *
@@ -43,6 +45,9 @@
  * zero-width spaces ("``" → "`\u200b`"), "@everyone"/"@here"/"<@" get one after the "@". CR dropped (CR LF → LF),
  * tabs kept, other controls dropped. Lines longer than a message are split with "↩" at the end and "↪" at the start
  * of the continuation. An all-blank body gets one space so it still parses as a code block.
+ *
+ * Files: planner.ts (FeedPlanner), types.ts (its vocabulary), inline.ts (message filling, notices), attach.ts
+ * (attachments), render.ts (renderMessages: lines → message contents, no edits, unlimited budget).
  *
  * ## Reconnect (overlap.ts)
  * newLinesAfterReplay(tail, replay) / matchReplay(...) → the replayed lines after what was already seen; keep the
