@@ -5,7 +5,9 @@
 import { Events } from 'discord.js';
 import { Bridge } from './bridge/bridge.ts';
 import { FeedManager, type FeedTuning } from './bridge/feeds.ts';
+import { PowerPanels } from './bridge/power-panels.ts';
 import type { Config } from './config.ts';
+import { ChannelSenders } from './discord/channel-sender.ts';
 import { createDiscordClient } from './discord/client.ts';
 import type { BotServices, CommandModule } from './discord/command.ts';
 import { registerIfChanged } from './discord/deploy.ts';
@@ -55,13 +57,15 @@ export async function createBot(options: BotOptions): Promise<Bot> {
   });
   const bridge = new Bridge(store, hub, logger.child({ module: 'bridge' }));
   const client = createDiscordClient(config);
-  const feeds = new FeedManager(bridge, client.rest, {
+  const senders = new ChannelSenders(client.rest);
+  const feeds = new FeedManager(bridge, senders, {
     ansi: config.FEED_ANSI,
     logger: logger.child({ module: 'feed' }),
     ...(options.feedTuning ? { tuning: options.feedTuning } : {}),
   });
   const shutdown = new AbortController();
-  const services: BotServices = { config, logger, bridge, shutdownSignal: shutdown.signal };
+  const panels = new PowerPanels(bridge, senders, logger.child({ module: 'panel' }));
+  const services: BotServices = { config, logger, bridge, panels, shutdownSignal: shutdown.signal };
   const router = new InteractionRouter(commands, services);
 
   client.on(Events.InteractionCreate, (interaction) => {
@@ -134,6 +138,7 @@ export async function createBot(options: BotOptions): Promise<Bot> {
       await router.drain();
       // Post what the console printed up to now before the sockets close.
       await feeds.flushAll(5_000);
+      panels.close();
       await bridge.close();
       await client.destroy();
       await store.close();

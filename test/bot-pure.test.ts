@@ -6,6 +6,7 @@ import { validateApiKeyShape, validateBindingName, validateServerId } from '../s
 import { renderConsoleExcerpt } from '../src/discord/console-excerpt.ts';
 import { formatBytes, formatCpu, formatDuration, formatMemory, inert } from '../src/discord/format.ts';
 import { CommandLoadError, validateCommandModule } from '../src/discord/loader.ts';
+import { enabledActions, panelCustomId, parsePanelCustomId } from '../src/discord/panel-view.ts';
 import { canManageBindings, isModerator } from '../src/discord/permissions.ts';
 
 const P = PermissionFlagsBits;
@@ -169,5 +170,34 @@ describe('command module validation', () => {
   ])('rejects a malformed module (%#)', (mod, message) => {
     expect(() => validateCommandModule('broken.ts', mod)).toThrow(CommandLoadError);
     expect(() => validateCommandModule('broken.ts', mod)).toThrow(message);
+  });
+});
+
+describe('panel custom ids', () => {
+  const id = '1a2b3c4d-0000-4000-8000-00000000abcd';
+  it.each([
+    [`pb:${id}:start`, { bindingId: id, action: 'start', step: 'ask' }],
+    [`pb:${id}:kill:confirm`, { bindingId: id, action: 'kill', step: 'confirm' }],
+    [`pb:${id}:stop:cancel`, { bindingId: id, action: 'stop', step: 'cancel' }],
+  ])('reads %s', (customId, expected) => expect(parsePanelCustomId(customId)).toEqual(expected));
+  it.each([
+    `pb:${id}:delete`,
+    `pb:${id}:kill:now`,
+    'pb:../../etc:kill',
+    `xx:${id}:kill`,
+    `pb:${id}`,
+    `pb:${id}:kill:confirm:extra`,
+  ])('refuses %s', (customId) => expect(parsePanelCustomId(customId)).toBeUndefined());
+  it('round-trips and stays within 100 characters', () => {
+    for (const step of ['ask', 'confirm', 'cancel'] as const) {
+      const customId = panelCustomId(id, 'restart', step);
+      expect(customId.length).toBeLessThanOrEqual(100);
+      expect(parsePanelCustomId(customId)).toEqual({ bindingId: id, action: 'restart', step });
+    }
+  });
+  it('enables only the actions that make sense', () => {
+    expect([...enabledActions('offline')]).toEqual(['start']);
+    expect([...enabledActions('stopping')]).toEqual(['kill']);
+    expect([...enabledActions('running')].sort()).toEqual(['kill', 'restart', 'stop']);
   });
 });

@@ -2,8 +2,7 @@
  * Gives every live binding its console feed and takes it away again: one ConsoleFeed per binding, one sender per
  * channel (so two bindings sharing a channel still have one request in flight there), shared rate budgets.
  */
-import type { REST } from 'discord.js';
-import { ChannelBudgets, ChannelSender } from '../discord/channel-sender.ts';
+import type { ChannelSenders } from '../discord/channel-sender.ts';
 import type { Logger } from '../log.ts';
 import type { Bridge, LiveBinding } from './bridge.ts';
 import { ConsoleFeed, type ConsoleFeedOptions } from './console-feed.ts';
@@ -12,15 +11,12 @@ export type FeedTuning = Pick<ConsoleFeedOptions, 'pausedRetryMs' | 'replayFirst
 
 export class FeedManager {
   private readonly feeds = new Map<string, ConsoleFeed>();
-  private readonly senders = new Map<string, ChannelSender>();
-  private readonly budgets: ChannelBudgets;
 
   constructor(
-    private readonly bridge: Bridge,
-    private readonly rest: REST,
+    bridge: Bridge,
+    private readonly senders: ChannelSenders,
     private readonly options: { ansi: boolean; logger: Logger; tuning?: FeedTuning },
   ) {
-    this.budgets = new ChannelBudgets(rest);
     bridge.on('activated', (live) => this.open(live));
     bridge.on('deactivated', (live) => this.closeFeed(live.binding.id));
     bridge.on('action', (live, record) => this.feeds.get(live.binding.id)?.audit(record, record.actorName));
@@ -41,16 +37,10 @@ export class FeedManager {
 
   private open(live: LiveBinding): void {
     this.closeFeed(live.binding.id);
-    const channelId = live.binding.consoleChannelId;
-    let sender = this.senders.get(channelId);
-    if (!sender) {
-      sender = new ChannelSender(this.rest, channelId);
-      this.senders.set(channelId, sender);
-    }
     const feed = new ConsoleFeed({
       live,
-      sender,
-      budgets: this.budgets,
+      sender: this.senders.get(live.binding.consoleChannelId),
+      budgets: this.senders.budgets,
       ansi: this.options.ansi,
       logger: this.options.logger,
       ...this.options.tuning,

@@ -86,6 +86,25 @@ export class ChannelSender {
     });
   }
 
+  /** A message with embeds/components (the power panel), through the same per-channel queue. */
+  postMessage(body: Record<string, unknown>) {
+    return this.serialise(
+      async () =>
+        (await this.rest.post(Routes.channelMessages(this.channelId), {
+          body: { allowed_mentions: { parse: [] }, ...body },
+        })) as { id: string; timestamp?: string },
+    );
+  }
+
+  editMessage(messageId: string, body: Record<string, unknown>) {
+    return this.serialise(
+      async () =>
+        (await this.rest.patch(Routes.channelMessage(this.channelId, messageId), {
+          body: { allowed_mentions: { parse: [] }, ...body },
+        })) as { id: string; timestamp?: string },
+    );
+  }
+
   /** One request in flight per channel: every feed (and crash ping) on this channel queues here. */
   private serialise(step: () => Promise<{ id: string; timestamp?: string }>): Promise<SendOutcome> {
     const run = async (): Promise<SendOutcome> => {
@@ -125,4 +144,23 @@ export function classifySendError(error: unknown): SendOutcome {
   const status = (error as { status?: number }).status;
   const reason = status ? `Discord answered ${status}` : error instanceof Error ? error.message : String(error);
   return { ok: false, kind: 'failed', reason };
+}
+
+/** One sender per channel for the whole process, and the budgets they share. */
+export class ChannelSenders {
+  readonly budgets: ChannelBudgets;
+  private readonly senders = new Map<string, ChannelSender>();
+
+  constructor(private readonly rest: REST) {
+    this.budgets = new ChannelBudgets(rest);
+  }
+
+  get(channelId: string): ChannelSender {
+    let sender = this.senders.get(channelId);
+    if (!sender) {
+      sender = new ChannelSender(this.rest, channelId);
+      this.senders.set(channelId, sender);
+    }
+    return sender;
+  }
 }

@@ -9,6 +9,7 @@ import type {
   RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Bridge } from '../bridge/bridge.ts';
+import type { PowerPanels } from '../bridge/power-panels.ts';
 import type { Config } from '../config.ts';
 import type { Logger } from '../log.ts';
 import type { Responder } from './responder.ts';
@@ -17,6 +18,7 @@ export interface BotServices {
   config: Config;
   logger: Logger;
   bridge: Bridge;
+  panels: PowerPanels;
   /** Aborted at shutdown: long-running replies wrap up instead of holding the process. */
   shutdownSignal: AbortSignal;
 }

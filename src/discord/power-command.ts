@@ -1,12 +1,9 @@
 /** /start, /stop, /restart and /kill share one shape: resolve, check, send `set state`, follow the status events. */
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
-import { followPowerAction, renderPowerProgress } from '../bridge/power.ts';
 import type { PowerAction } from '../wings/protocol.ts';
 import type { CommandContext, CommandModule } from './command.ts';
 import { addServerOption, resolveForModerator } from './options.ts';
-
-/** How long a reply keeps following the server (interaction tokens last 15 min). */
-const FOLLOW_MS = 5 * 60_000;
+import { runPowerFlow } from './power-flow.ts';
 
 export function powerCommand(action: PowerAction, description: string): Pick<CommandModule, 'data' | 'execute'> {
   const data = addServerOption(
@@ -21,23 +18,13 @@ export function powerCommand(action: PowerAction, description: string): Pick<Com
     async execute(interaction, ctx: CommandContext) {
       const live = await resolveForModerator(interaction, ctx);
       await ctx.respond.defer(true);
-      await ctx.services.bridge.ensureConnected(live);
-      ctx.services.bridge.recordAction(live, { actorId: interaction.user.id,
-        actorName: interaction.member.displayName, action, source: 'command' });
-      let lastText = '';
-      const progress = await followPowerAction(
+      await runPowerFlow(
         live,
         action,
-        async (p) => {
-          const text = renderPowerProgress(live.binding.name, action, p);
-          if (text === lastText) return;
-          lastText = text;
-          await ctx.respond.send(text);
-        },
-        { timeoutMs: FOLLOW_MS, signal: ctx.services.shutdownSignal },
+        { id: interaction.user.id, name: interaction.member.displayName, source: 'command' },
+        ctx,
+        (text) => ctx.respond.send(text),
       );
-      const finalText = renderPowerProgress(live.binding.name, action, progress);
-      if (finalText !== lastText) await ctx.respond.send(finalText);
     },
   };
 }

@@ -82,6 +82,20 @@ export class Responder {
     });
   }
 
+  /** Replaces the message a button sits on (component interactions only); later `send` calls edit it again. */
+  update(payload: ReplyPayload): Promise<void> {
+    return this.enqueue(async () => {
+      if (!this.interaction.isMessageComponent()) throw new Error('update() needs a component interaction');
+      if (this.stage !== 'pending') {
+        await this.interaction.editReply(normalise(payload) as InteractionEditReplyOptions);
+      } else {
+        await this.interaction.update(normalise(payload) as InteractionEditReplyOptions);
+      }
+      this.stage = 'replied';
+      this.ephemeral = true;
+    });
+  }
+
   followUp(payload: ReplyPayload, ephemeral = true): Promise<void> {
     return this.enqueue(async () => {
       await this.interaction.followUp({
