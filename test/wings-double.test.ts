@@ -279,6 +279,33 @@ describe('power, status and stats', () => {
   });
 });
 
+describe('other events', () => {
+  it('passes install, backup, transfer and daemon events through, typed', async () => {
+    const { server, connection } = await setup({ state: 'offline' });
+    const seen: string[] = [];
+    connection.on('install', (e, a) => seen.push(`install:${e}:${a}`));
+    connection.on('backup', (e, a) => seen.push(`backup:${e}:${a}`));
+    connection.on('transfer', (e, a) => seen.push(`transfer:${e}:${a}`));
+    connection.on('daemonMessage', (m) => seen.push(`message:${m}`));
+    connection.on('daemonError', (m) => seen.push(`error:${m}`));
+    connection.start();
+    await connection.waitForReady(5000);
+    server.publishEvent('install started', ['']);
+    server.publishEvent('daemon message', ['Installation process completed.']);
+    server.publishEvent('backup completed', ['{"uuid":"b1","is_successful":true}']);
+    server.publishEvent('transfer status', ['processing']);
+    server.publishEvent('daemon error', ['Error Event [x]: boom']);
+    await waitFor(() => seen.length === 5, 5000, 'five events');
+    expect(seen).toEqual([
+      'install:install started:',
+      'message:Installation process completed.',
+      'backup:backup completed:{"uuid":"b1","is_successful":true}',
+      'transfer:transfer status:processing',
+      'error:Error Event [x]: boom',
+    ]);
+  });
+});
+
 describe('client-side limits', () => {
   it('queue a burst of 30 commands so the double never throttles', async () => {
     const { double, server, connection } = await setup();

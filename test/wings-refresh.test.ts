@@ -63,6 +63,10 @@ describe('token refresh against the double', () => {
       {},
     );
     const consoleLog = recordConsole(connection);
+    let readies = 0;
+    connection.on('ready', () => {
+      readies += 1;
+    });
     connection.start();
     await connection.waitForReady(5000);
     const stream = numberedStream((line) => server.emitConsole(line), 20);
@@ -73,6 +77,7 @@ describe('token refresh against the double', () => {
     expect(double.metrics.upgrades.filter((u) => u.accepted)).toHaveLength(1);
     expect(connection.socketsOpened).toBe(1);
     expect(states.map((s) => s.kind)).toEqual(['connecting', 'ready']);
+    expect(readies).toBe(1); // a refresh's auth success is not a (re)connect
     const sent = double.metrics.sent(server.uuid).byEvent;
     expect(sent['jwt error']).toBeUndefined();
     expect(sent.throttled).toBeUndefined();
