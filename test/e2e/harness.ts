@@ -76,7 +76,8 @@ export async function startWorld(options: WorldOptions = {}) {
       if (!bot) throw new Error('bot not started');
       return bot;
     },
-    async startBot(): Promise<Bot> {
+    /** Starts the bot on the world's configuration; `commandsDir` swaps in another command folder. */
+    async startBot(extra: { commandsDir?: string } = {}): Promise<Bot> {
       const config = loadConfig(env);
       const logger = createLogger({ level: config.LOG_LEVEL, destination: logs });
       bot = await createBot({
@@ -84,6 +85,7 @@ export async function startWorld(options: WorldOptions = {}) {
         logger,
         ...(options.connectionOptions ? { connectionOptions: options.connectionOptions } : {}),
         ...(options.feedTuning ? { feedTuning: options.feedTuning } : {}),
+        ...(extra.commandsDir ? { commandsDir: extra.commandsDir } : {}),
       });
       await bot.start();
       return bot;
