@@ -74,12 +74,15 @@ describe('power panel end to end', () => {
       'the panel to show running',
     );
     expect(buttonsOf(panelMessage()).map((b) => Boolean(b.disabled))).toEqual([true, false, false, false]);
-    expect(
-      world.discord
-        .messages(world.guild.channel('console').id)
-        .map((m) => m.content)
-        .join('\n'),
-    ).toContain('mo-moderator asked to start (panel button)');
+    const audit = await eventually(
+      () =>
+        world.discord
+          .messages(world.guild.channel('console').id)
+          .find((m) => m.content.includes('pressed **start** on the panel')),
+      'the audit line',
+    );
+    expect(audit.content).toBe(`-# 🛠️ <@${world.moderator.user.id}> pressed **start** on the panel · Survival`);
+    expect(audit.pinged).toEqual({ everyone: false, users: [], roles: [] });
   });
 
   it('asks before Stop; Cancel sends nothing', async () => {

@@ -85,15 +85,19 @@ export class ConsoleFeed {
     return this.pausedReason ? `${text}\nFeed paused: ${this.pausedReason}` : text;
   }
 
-  /** Records who asked for an action; the feed shows it as an audit line and attributes the state changes. */
+  /**
+   * Records who asked for an action: an audit line naming the member as a mention (rendered, never notifying), posted
+   * as its own message so the mention renders outside the console's code block; the console continues below it.
+   */
   audit(record: ActionRecord, actorName: string): void {
     this.lastAction = { ...record, at: this.now(), name: actorName };
     const what =
       record.action === 'command'
-        ? `ran /cmd ${record.command ?? ''}`.trim()
-        : `asked to ${record.action}${record.source === 'button' ? ' (panel button)' : ''}`;
-    this.planner.pushStatus(`${actorName} ${what}`);
-    this.drive();
+        ? `ran \`/cmd ${sanitiseInline(record.command ?? '')}\``
+        : record.source === 'button'
+          ? `pressed **${record.action}** on the panel`
+          : `used **/${record.action}**`;
+    void this.announce(`-# 🛠️ <@${record.actorId}> ${what} · ${escapeName(this.binding.name)}`, []);
   }
 
   /**
@@ -157,8 +161,8 @@ export class ConsoleFeed {
   }
 
   /** Sends a message outside the planner (a crash ping) and makes the feed continue in a fresh message below it. */
-  async announce(content: string, allowedRoles: string[]): Promise<void> {
-    const outcome = await this.o.sender.create(content, { allowedRoles });
+  async announce(content: string, pingRoles: string[]): Promise<void> {
+    const outcome = await this.o.sender.create(content, { pingRoles });
     this.planner.breakMessage();
     if (!outcome.ok) this.o.logger.warn({ binding: this.binding.id, outcome }, 'feed announcement failed');
   }
@@ -303,4 +307,10 @@ export class ConsoleFeed {
 
 function escapeName(name: string): string {
   return name.replace(/([\\*_~`|[\]])/g, '\\$1').replace(/@/g, '@\u200b');
+}
+
+/** Console commands shown inside inline code: no backticks, no line breaks, bounded. */
+function sanitiseInline(text: string): string {
+  const clean = text.replace(/[`\r\n]/g, "'");
+  return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
 }

@@ -61,12 +61,17 @@ export class ChannelSender {
     readonly channelId: string,
   ) {}
 
-  create(content: string, options: { allowedRoles?: string[]; file?: { name: string; data: Buffer } } = {}) {
+  /**
+   * A new message. Feed text is silent and pings no one; `pingRoles` lets exactly those roles be notified (crash alert);
+   * `notify: false` with no roles renders mentions without notifying anyone (audit lines).
+   */
+  create(content: string, options: { pingRoles?: string[]; file?: { name: string; data: Buffer } } = {}) {
     return this.serialise(async () => {
+      const pinging = options.pingRoles !== undefined && options.pingRoles.length > 0;
       const body = {
         content,
-        flags: options.allowedRoles ? MessageFlags.SuppressEmbeds : FEED_FLAGS,
-        allowed_mentions: options.allowedRoles ? { parse: [], roles: options.allowedRoles } : { parse: [] },
+        flags: pinging ? MessageFlags.SuppressEmbeds : FEED_FLAGS,
+        allowed_mentions: pinging ? { parse: [], roles: options.pingRoles } : { parse: [] },
       };
       const message = (await this.rest.post(Routes.channelMessages(this.channelId), {
         body,
