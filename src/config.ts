@@ -48,11 +48,17 @@ const schema = z.object({
       try {
         url = new URL(value);
       } catch {
-        ctx.addIssue({ code: 'custom', message: 'DISCORD_API_BASE must be an http(s) URL like https://discord.com/api' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'DISCORD_API_BASE must be an http(s) URL like https://discord.com/api',
+        });
         return z.NEVER;
       }
       if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-        ctx.addIssue({ code: 'custom', message: 'DISCORD_API_BASE must be an http(s) URL like https://discord.com/api' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'DISCORD_API_BASE must be an http(s) URL like https://discord.com/api',
+        });
         return z.NEVER;
       }
       return value;
@@ -61,7 +67,10 @@ const schema = z.object({
     .string()
     .optional()
     .transform((v) => (v?.trim() ? v.trim() : undefined))
-    .refine((v) => v === undefined || /^\d{17,20}$/.test(v), 'DISCORD_GUILD_ID must be a guild id (a snowflake of 17-20 digits)'),
+    .refine(
+      (v) => v === undefined || /^\d{17,20}$/.test(v),
+      'DISCORD_GUILD_ID must be a guild id (a snowflake of 17-20 digits)',
+    ),
   STORE_URL: z
     .string()
     .optional()
@@ -73,7 +82,7 @@ const schema = z.object({
   ENCRYPTION_KEY: z
     .string({
       error:
-        'ENCRYPTION_KEY is not set: it must be 32 random bytes as base64 or hex; generate one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64\'))"',
+        "ENCRYPTION_KEY is not set: it must be 32 random bytes as base64 or hex; generate one with: node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"",
     })
     .transform((v, ctx) => {
       const key = decodeEncryptionKey(v);
@@ -81,7 +90,7 @@ const schema = z.object({
         ctx.addIssue({
           code: 'custom',
           message:
-            'ENCRYPTION_KEY must be 32 bytes as base64 (44 characters) or hex (64 characters); generate one with: node -e "console.log(require(\'crypto\').randomBytes(32).toString(\'base64\'))"',
+            "ENCRYPTION_KEY must be 32 bytes as base64 (44 characters) or hex (64 characters); generate one with: node -e \"console.log(require('crypto').randomBytes(32).toString('base64'))\"",
         });
         return z.NEVER;
       }
@@ -112,7 +121,10 @@ const schema = z.object({
       if (!v?.trim()) return 1500;
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0 || n > 10_000) {
-        ctx.addIssue({ code: 'custom', message: 'CMD_OUTPUT_WINDOW_MS must be a whole number of milliseconds, 0-10000' });
+        ctx.addIssue({
+          code: 'custom',
+          message: 'CMD_OUTPUT_WINDOW_MS must be a whole number of milliseconds, 0-10000',
+        });
         return z.NEVER;
       }
       return n;

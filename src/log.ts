@@ -2,7 +2,7 @@
  * Structured logging (pino). Secrets are removed by configuration: any field whose name says it holds a secret is
  * censored wherever it appears, so a careless `log.info({ apiKey })` cannot leak.
  */
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 export type { Logger };
 
