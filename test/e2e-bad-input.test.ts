@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startWorld, type World } from './e2e/harness.ts';
-import { actionFrames, closedPort, findSecrets, replyText, run, runText } from './e2e/helpers.ts';
+import { actionFrames, closedPort, findSecrets, JWT_SHAPE, replyText, run, runText } from './e2e/helpers.ts';
 
 type PanelServer = ReturnType<World['addPanelServer']>['server'];
 
@@ -55,7 +55,11 @@ describe('bad input end to end', () => {
     const cases: Case[] = [
       {
         what: 'a wrong API key',
-        options: () => ({ api_key: `ptlc_${randomBytes(32).toString('hex').slice(0, 43)}` }),
+        options: () => {
+          const wrong = `ptlc_${randomBytes(32).toString('hex').slice(0, 43)}`;
+          keys.push(wrong);
+          return { api_key: wrong };
+        },
         reply: /did not accept the API key \(wrong, deleted or expired\)/,
       },
       {
@@ -80,7 +84,7 @@ describe('bad input end to end', () => {
       },
       {
         what: 'a panel URL with credentials',
-        options: () => ({ panel_url: world.panel.panelUrl.replace('http://', 'http://admin:hunter2@') }),
+        options: () => ({ panel_url: world.panel.panelUrl.replace('http://', 'http://admin:hunter2secret@') }),
         reply: /must not contain a user name or password/,
       },
       {
@@ -219,11 +223,46 @@ describe('bad input end to end', () => {
     });
   });
 
+  describe('a key without every permission', () => {
+    let limited: PanelServer;
+    beforeAll(async () => {
+      limited = world.panel.addServer({ name: 'Limited' });
+      const key = world.panel.addApiKey({ servers: { [limited.identifier]: ['websocket.connect', 'control.start'] } });
+      keys.push(key);
+      const text = await replyText(await world.bind('Limited', limited, key));
+      expect(text).toMatch(/^Bound \*\*Limited\*\*/);
+      expect(text).toContain('Key permissions: websocket.connect, control.start.');
+      expect(text).toContain('⚠️ the key lacks control.console: /cmd will not work.');
+      expect(text).toContain('⚠️ the key lacks control.stop: /stop and /kill will not work.');
+      expect(text).toContain('⚠️ the key lacks control.restart: /restart will not work.');
+      expect(await runText(world, { name: 'start', options: { server: 'Limited' } }, (t) => t.includes('✅'))).toBe(
+        '**Limited**: starting… running ✅',
+      );
+    });
+
+    it.each([
+      ['cmd', { command: 'say hi' }, 'The API key is not allowed to send console commands to this server.'],
+      ['stop', {}, 'The API key is not allowed to stop this server.'],
+      ['kill', {}, 'The API key is not allowed to kill this server.'],
+      ['restart', {}, 'The API key is not allowed to restart this server.'],
+    ])('/%s is refused with the missing permission before anything is sent', async (name, options, sentence) => {
+      const before = actionFrames(world, limited.uuid).length;
+      const text = await runText(world, { name, options: { server: 'Limited', ...options } });
+      expect(text).toBe(sentence);
+      expect(actionFrames(world, limited.uuid)).toHaveLength(before);
+      expect(limited.state).toBe('running');
+    });
+  });
+
   it('no reply, log line or error contains an API key, the bot token or a JWT', async () => {
-    // Make sure JWTs were minted and used, so the grep has something to miss.
+    // Make sure JWTs were minted and used, and that the grep recognises one, so it has something to miss.
     expect(world.panel.metrics.wsTokenRequests(survival.identifier)).toBeGreaterThan(0);
+    const minted = await fetch(`${world.panel.panelUrl}/api/client/servers/${survival.identifier}/websocket`, {
+      headers: { Authorization: `Bearer ${keys[0]}`, Accept: 'application/json' },
+    }).then((r) => r.json() as Promise<{ data: { token: string } }>);
+    expect(minted.data.token).toMatch(JWT_SHAPE);
     expect(world.logs.lines.length).toBeGreaterThan(50);
-    expect(findSecrets(world, [...keys, world.discord.botToken])).toEqual([]);
+    expect(findSecrets(world, [...keys, world.discord.botToken, 'hunter2secret'])).toEqual([]);
   });
 });
 
