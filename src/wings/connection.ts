@@ -13,18 +13,16 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import WebSocket, { type ClientOptions } from 'ws';
-import { Backoff, type BackoffOptions, DEFAULT_BACKOFF } from './backoff.ts';
+import WebSocket from 'ws';
+import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { type Clock, systemClock, TimerSlot } from './clock.ts';
 import { asPanelFailure, describeError, fatalPanelFailure, WingsError } from './errors.ts';
-import { dispatchFrame, type InboundHost } from './inbound.ts';
+import { checkCommandText, checkPowerAction, requirePermission } from './guards.ts';
+import { dispatchFrame, type InboundHost, rawLength, rawText } from './inbound.ts';
 import { LogLimiter } from './log-limiter.ts';
-import { type LimitsOptions, OutboundQueue } from './outbound-queue.ts';
+import { OutboundQueue } from './outbound-queue.ts';
 import {
   FATAL_CLOSE_CODES,
-  frameByteLength,
-  hasPermission,
-  isPowerAction,
   MAX_INBOUND_FRAME_BYTES,
   PERMISSION,
   POWER_PERMISSION,
@@ -32,46 +30,24 @@ import {
   type ServerState,
   type WingsStats,
 } from './protocol.ts';
-import { DEFAULT_WS_TOKEN_LIMIT, SlidingWindowLimiter, type TokenLimitOptions } from './token-limit.ts';
+import { DEFAULT_WS_TOKEN_LIMIT, SlidingWindowLimiter } from './token-limit.ts';
 import { TokenRefresher } from './token-refresh.ts';
 import type {
   ConnectionState,
-  CredentialSource,
   StopCode,
   WebsocketCredentials,
   WingsConnectionEvents,
+  WingsConnectionOptions,
 } from './types.ts';
 
-export type { ConnectionState, CredentialSource, StopCode, WingsConnectionEvents } from './types.ts';
-
-export interface WingsConnectionOptions {
-  serverId: string;
-  /** Normalised panel origin; sent as the Origin header, which Wings compares exactly (§2). */
-  panelUrl: string;
-  credentials: CredentialSource;
-  logger: Logger;
-  backoff?: Partial<BackoffOptions>;
-  /** Refresh at exp − min(refreshLeadMs, lifetime/2). Default 60 000. */
-  refreshLeadMs?: number;
-  /** Cap on websocket-token requests; ignored when `tokenLimiter` is given. Default 5 per 60 s. */
-  wsTokenLimit?: TokenLimitOptions;
-  /** A limiter shared with other connections to the same server (the panel limit is per server). */
-  tokenLimiter?: SlidingWindowLimiter;
-  /** Wings never pings; we do, and drop after `missedPongLimit` unanswered pings. Default 30 000. */
-  pingIntervalMs?: number;
-  missedPongLimit?: number;
-  limits?: LimitsOptions;
-  /** Upgrade handshake timeout. Default 10 000. */
-  connectTimeoutMs?: number;
-  /** No `auth success` this long after sending `auth` → drop and retry. Default 15 000. */
-  authTimeoutMs?: number;
-  /** Expiry complaints this soon after an `auth success` are about the previous token. Default 1000. */
-  staleComplaintGraceMs?: number;
-  maxFrameBytes?: number;
-  clock?: Clock;
-  random?: () => number;
-  createSocket?: (url: string, options: ClientOptions) => WebSocket;
-}
+export { WingsError, type WingsErrorCode } from './errors.ts';
+export type {
+  ConnectionState,
+  CredentialSource,
+  StopCode,
+  WingsConnectionEvents,
+  WingsConnectionOptions,
+} from './types.ts';
 
 const NOT_READY = 'Not connected to the server right now; try again in a moment.';
 const STOPPED = 'The console connection to this server has stopped.';
@@ -185,32 +161,24 @@ export class WingsConnection extends EventEmitter<WingsConnectionEvents> {
   }
 
   async setState(action: PowerAction): Promise<void> {
-    if (!isPowerAction(action)) {
-      throw new WingsError('invalid_command', `“${String(action)}” is not a power action.`);
-    }
+    checkPowerAction(action);
     this.requireReady();
-    this.requirePermission(POWER_PERMISSION[action], `The API key is not allowed to ${action} this server.`);
+    requirePermission(
+      this.permissionList,
+      POWER_PERMISSION[action],
+      `The API key is not allowed to ${action} this server.`,
+    );
     return this.queue.enqueue('set state', [action]);
   }
 
   async sendCommand(command: string): Promise<void> {
-    if (typeof command !== 'string' || command.trim() === '') {
-      throw new WingsError('invalid_command', 'The command is empty.');
-    }
-    if (/[\r\n]/.test(command)) {
-      // Wings appends one newline; an embedded one would run a second, unchecked command.
-      throw new WingsError('invalid_command', 'The command must be a single line.');
-    }
-    const bytes = frameByteLength('send command', [command]);
-    const max = this.opts.maxFrameBytes ?? MAX_INBOUND_FRAME_BYTES;
-    if (bytes > max) {
-      throw new WingsError(
-        'command_too_long',
-        `The command is too long (${bytes} bytes encoded; the server accepts at most ${max}).`,
-      );
-    }
+    checkCommandText(command, this.opts.maxFrameBytes ?? MAX_INBOUND_FRAME_BYTES);
     this.requireReady();
-    this.requirePermission(PERMISSION.console, 'The API key is not allowed to send console commands to this server.');
+    requirePermission(
+      this.permissionList,
+      PERMISSION.console,
+      'The API key is not allowed to send console commands to this server.',
+    );
     if (this.serverStateValue === 'offline') {
       // Wings drops commands to an offline server without a word (§4.1).
       throw new WingsError('offline', 'The server is offline; start it before sending commands.');
@@ -255,10 +223,6 @@ export class WingsConnection extends EventEmitter<WingsConnectionEvents> {
   private requireReady(): void {
     if (this.stateValue.kind === 'stopped') throw this.stoppedError();
     if (this.stateValue.kind !== 'ready') throw new WingsError('not_ready', NOT_READY);
-  }
-
-  private requirePermission(permission: string, message: string): void {
-    if (!hasPermission(this.permissionList, permission)) throw new WingsError('missing_permission', message);
   }
 
   private stoppedError(): WingsError {
@@ -552,15 +516,4 @@ export class WingsConnection extends EventEmitter<WingsConnectionEvents> {
 class SuspendedError extends Error {
   readonly kind = 'suspended';
   readonly userMessage = 'The server is suspended on the panel.';
-}
-
-function rawText(data: WebSocket.RawData): string {
-  if (Buffer.isBuffer(data)) return data.toString('utf8');
-  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
-  return Buffer.from(data).toString('utf8');
-}
-
-function rawLength(data: WebSocket.RawData): number {
-  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
-  return data.byteLength;
 }

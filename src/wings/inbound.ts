@@ -2,6 +2,7 @@
  * Dispatch of frames received from Wings (§4.2). Malformed input is reported through `complain` and skipped; it never
  * throws. Complaint fields describe the frame (event name, sizes, parse error) and never carry its raw text.
  */
+import type { RawData } from 'ws';
 import {
   isMissingConnectPermissionError,
   isRefreshableJwtError,
@@ -121,4 +122,16 @@ function handleJwtError(host: InboundHost, text: string): void {
   } else {
     host.jwtFatal(text, isMissingConnectPermissionError(text));
   }
+}
+
+/** A text frame's payload as a string, whatever shape ws delivered it in. */
+export function rawText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+export function rawLength(data: RawData): number {
+  if (Array.isArray(data)) return data.reduce((n, b) => n + b.length, 0);
+  return data.byteLength;
 }

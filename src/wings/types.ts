@@ -1,5 +1,12 @@
 /** Types shared by the socket, its inbound dispatcher and the hub (docs/contracts.md, `src/wings/`). */
+import type { Logger } from 'pino';
+import type WebSocket from 'ws';
+import type { ClientOptions } from 'ws';
+import type { BackoffOptions } from './backoff.ts';
+import type { Clock } from './clock.ts';
+import type { LimitsOptions } from './outbound-queue.ts';
 import type { ServerState, WingsStats } from './protocol.ts';
+import type { SlidingWindowLimiter, TokenLimitOptions } from './token-limit.ts';
 
 export type StopCode =
   | 'closed'
@@ -47,4 +54,33 @@ export interface WebsocketCredentials {
 export interface CredentialSource {
   getServer(serverId: string): Promise<{ permissions: string[]; isOwner?: boolean; isSuspended?: boolean }>;
   getWebsocketCredentials(serverId: string): Promise<WebsocketCredentials>;
+}
+
+export interface WingsConnectionOptions {
+  serverId: string;
+  /** Normalised panel origin; sent as the Origin header, which Wings compares exactly (§2). */
+  panelUrl: string;
+  credentials: CredentialSource;
+  logger: Logger;
+  backoff?: Partial<BackoffOptions>;
+  /** Refresh at exp − min(refreshLeadMs, lifetime/2). Default 60 000. */
+  refreshLeadMs?: number;
+  /** Cap on websocket-token requests; ignored when `tokenLimiter` is given. Default 5 per 60 s. */
+  wsTokenLimit?: TokenLimitOptions;
+  /** A limiter shared with other connections to the same server (the panel limit is per server). */
+  tokenLimiter?: SlidingWindowLimiter;
+  /** Wings never pings; we do, and drop after `missedPongLimit` unanswered pings. Default 30 000. */
+  pingIntervalMs?: number;
+  missedPongLimit?: number;
+  limits?: LimitsOptions;
+  /** Upgrade handshake timeout. Default 10 000. */
+  connectTimeoutMs?: number;
+  /** No `auth success` this long after sending `auth` → drop and retry. Default 15 000. */
+  authTimeoutMs?: number;
+  /** Expiry complaints this soon after an `auth success` are about the previous token. Default 1000. */
+  staleComplaintGraceMs?: number;
+  maxFrameBytes?: number;
+  clock?: Clock;
+  random?: () => number;
+  createSocket?: (url: string, options: ClientOptions) => WebSocket;
 }
