@@ -3,6 +3,7 @@
  * being followed, data surviving a restart on the same SQLite file, an unexpected error becoming a reference the
  * operator can find in the logs, and a malformed command module refused at start.
  */
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,7 +14,7 @@ import { loadConfig } from '../src/config.ts';
 import { CommandLoadError } from '../src/discord/loader.ts';
 import { createLogger } from '../src/log.ts';
 import { eventually, LogCapture, startWorld, type World } from './e2e/harness.ts';
-import { findSecrets, replyText, run } from './e2e/helpers.ts';
+import { actionFrames, findSecrets, replyText, run } from './e2e/helpers.ts';
 
 /** A chat-input command definition as a module exports it, without importing discord.js (the folder is temporary). */
 function commandModule(name: string, body: string): string {
@@ -133,6 +134,30 @@ describe('the bot’s life end to end', () => {
     await expect(attempt).rejects.toThrow(
       'command module broken.ts must export an `execute(interaction, ctx)` function',
     );
+  });
+
+  it('after a restart with another ENCRYPTION_KEY the binding is reported unusable, not lost or leaked', async () => {
+    await world.stopBot();
+    world.env.ENCRYPTION_KEY = randomBytes(32).toString('hex');
+    await world.startBot();
+    expect(world.bot.bridge.liveBindings()).toEqual([]);
+    expect(world.panel.metrics.openSockets(server.uuid)).toBe(0);
+
+    const list = run(world, { name: 'server', subcommand: 'list' });
+    const embed = await eventually(() => list.final()?.embeds?.[0] as APIEmbed | undefined, 'the list embed');
+    expect(embed.fields?.map((f) => f.name)).toEqual(['⚠️ Slowpoke']);
+    // Markdown-escaped in the embed, so it reads ENCRYPTION_KEY in Discord.
+    expect(embed.fields?.[0]?.value).toMatch(/different ENCRYPTION\\_KEY/);
+
+    const start = await replyText(run(world, { name: 'start' }));
+    expect(start).toMatch(/^The binding “Slowpoke” cannot be used: .*ENCRYPTION_KEY/);
+    expect(actionFrames(world, server.uuid).filter((f) => f.args[0] === 'start')).toHaveLength(1);
+
+    const removed = await replyText(
+      run(world, { name: 'server', subcommand: 'remove', options: { server: 'Slowpoke' } }),
+    );
+    expect(removed).toMatch(/^Unbound \*\*Slowpoke\*\*/);
+    expect(await world.bot.store.bindings.listByGuild(world.guild.id)).toEqual([]);
   });
 
   it('no reply or log line contains the API key, the bot token or a JWT', () => {
