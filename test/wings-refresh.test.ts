@@ -107,6 +107,20 @@ describe('token refresh against the double', () => {
     expect(connection.socketsOpened).toBe(1);
   }, 30_000);
 
+  it('refreshes on the expiry notice when it comes before the proactive timer', async () => {
+    const { double, server, connection, log } = await setup(
+      { tokenLifetimeSec: 3, expiryTickMs: 200, expiringWindowSec: 2, wsTokenPerMinute: 0 },
+      { refreshLeadMs: 0 },
+    );
+    connection.start();
+    await connection.waitForReady(5000);
+    await waitFor(() => connection.refreshes >= 3, 15_000, 'three refreshes');
+    const reasons = log.lines.filter((l) => l.msg === 'token refresh').map((l) => l.reason);
+    expect(reasons).toContain('token expiring');
+    expect(double.metrics.sent(server.uuid).byEvent['jwt error']).toBeUndefined();
+    expect(connection.socketsOpened).toBe(1);
+  }, 30_000);
+
   it('recovers on the same socket when the panel denylists the current token', async () => {
     const { double, server, user, connection } = await setup({ wsTokenPerMinute: 0 });
     const consoleLog = recordConsole(connection);
