@@ -223,6 +223,25 @@ describe('managing bindings end to end', () => {
       // The binding itself stays stored: re-inviting the bot brings it back.
       expect(await world.bot.store.bindings.listByGuild(world.guild.id)).toHaveLength(1);
     });
+
+    it('a guild that comes back and leaves again while its bindings load keeps no socket open', async () => {
+      // Re-invited (same id) and kicked at once: GUILD_DELETE arrives while GUILD_CREATE's store read is in flight.
+      let rejoined = false;
+      world.bot.client.once('guildCreate', () => {
+        rejoined = true;
+      });
+      world.discord.addGuild({ id: world.guild.id, name: 'Gamers again' });
+      world.discord.kickBot(world.guild.id);
+      await eventually(
+        () => rejoined && !world.bot.client.guilds.cache.has(world.guild.id),
+        'the bot to see the return and the second departure',
+      );
+      // The store serves one request at a time: once this read returns, the activation's read has returned too.
+      await world.bot.store.bindings.listByGuild(world.guild.id);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(world.bot.bridge.liveBindings().map((l) => l.binding.name)).toEqual(['Lobby']);
+      expect(world.bot.hub.size).toBe(1);
+    });
   });
 
   it('no reply, log line or error contains an API key, the bot token or a JWT', () => {

@@ -68,7 +68,11 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     if (this.guilds.has(guildId)) return;
     const entries = new Map<string, LiveEntry>();
     this.guilds.set(guildId, entries);
-    for (const record of await this.store.bindings.listByGuild(guildId)) {
+    const records = await this.store.bindings.listByGuild(guildId);
+    // The guild left (or went unavailable) while its bindings were being read: attaching now would open sockets nobody
+    // can ever close.
+    if (this.guilds.get(guildId) !== entries) return;
+    for (const record of records) {
       if (record.ok) this.attach(entries, record.binding);
       else
         this.logger.warn(
