@@ -115,6 +115,36 @@ describe('bad input end to end', () => {
         reply: /^Fresh is still installing; bind it once the installation has finished\.$/,
       },
       {
+        what: 'a name with a mention character',
+        options: () => ({ name: 'Sur@vival' }),
+        reply: /^The name must be 1-32 characters without line breaks, @, #, : or backticks \(e\.g\. Survival\)\.$/,
+      },
+      {
+        what: 'a malformed server id',
+        options: () => ({ server_id: 'survival' }),
+        reply: /^The server id is the 8-character identifier in the panel address/,
+      },
+      {
+        what: 'a server id the panel does not know',
+        options: () => ({ server_id: 'deadbeef' }),
+        reply:
+          /^Server deadbeef was not found on 127\.0\.0\.1:\d+, or the API key's user neither owns it nor is a subuser of it\.$/,
+      },
+      {
+        what: 'something that is not an API key',
+        options: () => ({ api_key: 'hello there' }),
+        reply: /^That does not look like a panel client API key: it should start with ptlc_/,
+      },
+      {
+        what: 'a key without websocket.connect',
+        options: ({ server }) => {
+          const key = world.panel.addApiKey({ servers: { [server.identifier]: ['control.console'] } });
+          keys.push(key);
+          return { api_key: key };
+        },
+        reply: /^The API key's user lacks the websocket\.connect permission on server \w+ at 127\.0\.0\.1:\d+/,
+      },
+      {
         what: 'a channel the bot cannot post in',
         options: () => ({ console_channel: mutedChannel }),
         reply: /^The bot cannot post in <#\d+>: it lacks Send Messages there\./,
