@@ -1,0 +1,120 @@
+/**
+ * feed-core: the pure FeedPlanner (ANSI mapping, message filling, attachments) driven to completion by a fake channel
+ * that is always ready and acknowledges at once. One thread, no I/O: this is the ceiling of the feed's own code.
+ */
+import { FeedPlanner } from '../src/feed/planner.ts';
+import { colouredLine, plainLine } from './lib/lines.ts';
+import { fmt, fmtInt, fmtPct, median, type Row } from './lib/stats.ts';
+import type { Bench, BenchContext } from './lib/types.ts';
+
+interface Variant {
+  name: string;
+  ansi: boolean;
+  coloured: boolean;
+  /** Lines pushed between drains: ~one message's worth keeps everything inline; a large chunk overflows to files. */
+  chunk: number;
+}
+
+const VARIANTS: Variant[] = [
+  { name: 'inline · plain lines · ansi on', ansi: true, coloured: false, chunk: 16 },
+  { name: 'inline · coloured lines · ansi on', ansi: true, coloured: true, chunk: 16 },
+  { name: 'inline · coloured lines · ansi off (stripped)', ansi: false, coloured: true, chunk: 16 },
+  { name: 'overflow · coloured lines · 10k-line bursts (attachments)', ansi: true, coloured: true, chunk: 10_000 },
+];
+
+const POOL = 4096;
+const GOAL_LINES_PER_S = 1_000_000;
+
+interface RunResult {
+  seconds: number;
+  inline: number;
+  attached: number;
+  messages: number;
+  contentChars: number;
+}
+
+function runOnce(v: Variant, pool: readonly string[], total: number): RunResult {
+  const planner = new FeedPlanner({ ansi: v.ansi });
+  let now = 0;
+  let refs = 0;
+  let messages = 0;
+  let contentChars = 0;
+  const drain = () => {
+    for (;;) {
+      const action = planner.next({ now });
+      if (action.kind === 'idle') return;
+      if (action.kind === 'wait') {
+        now = action.untilMs; // the fake channel: time jumps to the deadline
+        continue;
+      }
+      if (action.kind !== 'attach') {
+        messages++;
+        contentChars += action.content.length;
+      }
+      now += 1;
+      planner.ack(action, { ok: true, messageRef: String(refs++), createdAt: now });
+    }
+  };
+  const started = process.hrtime.bigint();
+  let i = 0;
+  while (i < total) {
+    const end = Math.min(total, i + v.chunk);
+    for (; i < end; i++) planner.push(pool[i % POOL]!);
+    drain();
+  }
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const c = planner.counters;
+  if (c.postedInline + c.postedAttached !== total || planner.pendingLines !== 0) {
+    throw new Error(`feed-core: ${total} lines pushed but ${c.postedInline} + ${c.postedAttached} landed`);
+  }
+  return { seconds, inline: c.postedInline, attached: c.postedAttached, messages, contentChars };
+}
+
+export const feedCore: Bench = {
+  name: 'feed-core',
+  summary: 'FeedPlanner throughput on one core (ANSI mapping + batching), 120-char lines',
+  async run(ctx: BenchContext) {
+    const total = ctx.quick ? 100_000 : 400_000;
+    const runs = ctx.quick ? 3 : 7;
+    const rows: Row[] = [];
+    const ratios: Record<string, number> = {};
+    for (const v of VARIANTS) {
+      const pool = Array.from({ length: POOL }, (_, i) => (v.coloured ? colouredLine(i) : plainLine(i)));
+      runOnce(v, pool, Math.min(total, 50_000)); // warm-up: let the JIT settle before timing
+      const results: RunResult[] = [];
+      for (let r = 0; r < runs; r++) results.push(runOnce(v, pool, total));
+      const rates = results.map((x) => total / x.seconds);
+      const rate = median(rates);
+      ratios[v.name] = rate;
+      const last = results[results.length - 1]!;
+      const fill = last.messages > 0 ? last.contentChars / last.messages / 2000 : Number.NaN;
+      const inlineGoal = v.chunk < 1000;
+      rows.push({
+        metric: `${v.name}: lines/s`,
+        value: fmtInt(rate),
+        ...(inlineGoal ? { goal: '≥ 1,000,000', ok: rate >= GOAL_LINES_PER_S } : {}),
+        note: `min ${fmtInt(Math.min(...rates))}, max ${fmtInt(Math.max(...rates))}`,
+      });
+      rows.push({
+        metric: `${v.name}: ns/line`,
+        value: fmt(1e9 / rate, 0),
+        note: `raw line ${pool[0]!.length} chars; ${fmtInt(last.messages)} messages (fill ${fmtPct(fill)}), ${fmtInt(last.attached)} lines attached`,
+      });
+      ctx.log(`feed-core: ${v.name}: ${fmtInt(rate)} lines/s`);
+    }
+    const plain = ratios[VARIANTS[0]!.name]!;
+    const coloured = ratios[VARIANTS[1]!.name]!;
+    rows.push({
+      metric: 'coloured ÷ plain throughput (same run)',
+      value: fmt(coloured / plain, 2),
+      note: 'cost of SGR parsing and re-emission',
+    });
+    return [
+      {
+        title: 'feed-core — FeedPlanner on one core',
+        method: `${fmtInt(total)} lines per run, median of ${runs} runs after a warm-up; a fake channel that is always ready (ack at once, time jumps to each linger deadline). Default FeedOptions.`,
+        rows,
+      },
+    ];
+  },
+};
