@@ -5,16 +5,22 @@
  */
 import type { ChannelBudgets, ChannelSender, SendOutcome } from '../discord/channel-sender.ts';
 import { matchReplay, RecentLines } from '../feed/overlap.ts';
-import { type FeedAction, FeedPlanner, type RequestAction } from '../feed/planner.ts';
+import { type FeedAction, type FeedOptions, FeedPlanner, type RequestAction } from '../feed/planner.ts';
 import type { Logger } from '../log.ts';
 import type { ServerState } from '../wings/protocol.ts';
 import type { ActionRecord, LiveBinding } from './bridge.ts';
 
+/** What the feed needs of a channel's sender and of the shared budgets (component tests pass fakes). */
+export type FeedSender = Pick<ChannelSender, 'channelId' | 'create' | 'edit'>;
+export type FeedBudgets = Pick<ChannelBudgets, 'waitMs'>;
+
 export interface ConsoleFeedOptions {
   live: LiveBinding;
-  sender: ChannelSender;
-  budgets: ChannelBudgets;
+  sender: FeedSender;
+  budgets: FeedBudgets;
   ansi: boolean;
+  /** Planner limits other than rendering (tests lower maxPendingBytes to reach the memory cap). */
+  planner?: Omit<FeedOptions, 'ansi'>;
   logger: Logger;
   /** How long a refused channel (403/404) rests before one probe. Default 5 min. */
   pausedRetryMs?: number;
@@ -47,7 +53,7 @@ export class ConsoleFeed {
   private readonly detachers: Array<() => void> = [];
 
   constructor(private readonly o: ConsoleFeedOptions) {
-    this.planner = new FeedPlanner({ ansi: o.ansi });
+    this.planner = new FeedPlanner({ ...o.planner, ansi: o.ansi });
     this.now = o.now ?? Date.now;
     this.lastState = o.live.connection.serverState;
     const connection = o.live.connection;

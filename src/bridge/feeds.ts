@@ -7,7 +7,7 @@ import type { Logger } from '../log.ts';
 import type { Bridge, LiveBinding } from './bridge.ts';
 import { ConsoleFeed, type ConsoleFeedOptions } from './console-feed.ts';
 
-export type FeedTuning = Pick<ConsoleFeedOptions, 'pausedRetryMs' | 'replayFirstLineMs' | 'replayQuietMs'>;
+export type FeedTuning = Pick<ConsoleFeedOptions, 'pausedRetryMs' | 'replayFirstLineMs' | 'replayQuietMs' | 'planner'>;
 
 export class FeedManager {
   private readonly feeds = new Map<string, ConsoleFeed>();
