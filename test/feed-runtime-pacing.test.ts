@@ -208,3 +208,66 @@ describe('a sustained flood', () => {
     },
   );
 });
+
+describe('a console channel that refuses the bot (403/404)', () => {
+  const reason = 'the bot lacks permission to post in the console channel (Send Messages, Attach Files)';
+  const pausedRetryMs = 10_000;
+
+  /** Emits one numbered line every 100 ms for `ms`; returns the next number. */
+  async function trickle(emit: (line: string) => void, from: number, ms: number): Promise<number> {
+    let n = from;
+    for (let t = 0; t < ms; t += 100) {
+      emit(floodLine(n++));
+      await vi.advanceTimersByTimeAsync(100);
+    }
+    return n;
+  }
+
+  it('pauses with the reason, probes once per pausedRetryMs, and delivers the queue once fixed', async () => {
+    const channel = new FakeChannel('headers');
+    channel.refused = reason;
+    const { feed, emit } = startFeed(channel, { pausedRetryMs });
+    const start = Date.now();
+    let n = await trickle(emit, 0, 35_000);
+    const attempts = channel.requests.filter((r) => r.kind === 'create').length;
+    console.info(`refused channel: ${attempts} create requests in ${Date.now() - start} ms while ${n} lines arrived`);
+    expect(attempts).toBeGreaterThanOrEqual(1);
+    expect(attempts).toBeLessThanOrEqual(1 + Math.floor((Date.now() - start) / pausedRetryMs));
+    expect(feed.paused).toBe(reason);
+    expect(feed.describe()).toContain(`Feed paused: ${reason}`);
+    expect(channel.messages.size).toBe(0);
+
+    channel.refused = undefined;
+    n = await trickle(emit, n, pausedRetryMs + 1_000);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(feed.paused).toBeUndefined();
+    expect(feed.describe()).not.toContain('paused');
+    const seen = channel.finalMessages().flatMap((m) => numbersIn(m.file ?? m.content));
+    expect(seen).toEqual(Array.from({ length: n }, (_, i) => i));
+    expect(feed.planner.counters.dropped).toBe(0);
+    feed.close();
+  });
+
+  it('states how many lines the memory cap dropped while paused, and loses no other line', async () => {
+    const channel = new FakeChannel('headers');
+    channel.refused = reason;
+    const { feed, emit } = startFeed(channel, { pausedRetryMs, planner: { maxPendingBytes: 20_000 } });
+    const n = await trickle(emit, 0, 30_000);
+    channel.refused = undefined;
+    await vi.advanceTimersByTimeAsync(pausedRetryMs + 60_000);
+    const { dropped, postedInline, postedAttached, received } = feed.planner.counters;
+    console.info(
+      `memory cap 20,000: ${n} lines, ${dropped} dropped, ${postedInline} inline, ${postedAttached} attached`,
+    );
+    expect(dropped).toBeGreaterThan(0);
+    expect(received).toBe(n);
+    expect(postedInline + postedAttached + dropped).toBe(n);
+    const messages = channel.finalMessages();
+    const seen = messages.flatMap((m) => numbersIn(m.file ?? m.content));
+    expect(seen.length).toBe(n - dropped);
+    expect(new Set(seen).size).toBe(seen.length);
+    const text = messages.map((m) => m.content).join('\n');
+    expect(text).toContain(`⚠ ${dropped.toLocaleString('en-US')} console lines dropped: feed memory limit reached`);
+    feed.close();
+  });
+});
