@@ -248,6 +248,24 @@ describe('a console channel that refuses the bot (403/404)', () => {
     feed.close();
   });
 
+  it('keeps showing the reason while its probe is in flight', async () => {
+    const channel = new FakeChannel('headers');
+    channel.refused = reason;
+    const { feed, emit } = startFeed(channel, { pausedRetryMs });
+    emit(floodLine(0));
+    await vi.advanceTimersByTimeAsync(1_000);
+    const refusedAt = channel.requests[0]!.answeredAt;
+    // Just past the rest: the probe has been asked for and not answered yet (the channel takes 40 ms).
+    await vi.advanceTimersByTimeAsync(refusedAt + pausedRetryMs + 5 - Date.now());
+    expect(channel.requests).toHaveLength(1);
+    expect(feed.paused).toBe(reason);
+    expect(feed.describe()).toContain(`Feed paused: ${reason}`);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(channel.requests).toHaveLength(2);
+    expect(feed.paused).toBe(reason);
+    feed.close();
+  });
+
   it('states how many lines the memory cap dropped while paused, and loses no other line', async () => {
     const channel = new FakeChannel('headers');
     channel.refused = reason;

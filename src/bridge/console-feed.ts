@@ -44,6 +44,8 @@ export class ConsoleFeed {
   private timerAt = 0;
   private failures = 0;
   private pausedReason: string | undefined;
+  /** While paused: the rest is over and the next request is the probe (the reason stays until a request lands). */
+  private probeDue = false;
   private replay: { lines: string[]; done: Promise<string[]>; lastLineAt: number } | undefined;
   private lastState: ServerState | undefined;
   private sawStopping = false;
@@ -226,7 +228,7 @@ export class ConsoleFeed {
 
   /** Runs the planner: at most one request in flight; timers only for the planner's own deadlines. */
   private drive(): void {
-    if (this.closed || this.inFlight || this.pausedReason) return;
+    if (this.closed || this.inFlight || (this.pausedReason && !this.probeDue)) return;
     const channelId = this.o.sender.channelId;
     const now = this.now();
     const action: FeedAction = this.planner.next({
@@ -263,6 +265,11 @@ export class ConsoleFeed {
     this.inFlight = false;
     if (outcome.ok) {
       this.failures = 0;
+      if (this.pausedReason) {
+        this.o.logger.info({ binding: this.binding.id, channel: this.o.sender.channelId }, 'console feed resumed');
+        this.pausedReason = undefined;
+        this.probeDue = false;
+      }
       this.planner.ack(action, { ok: true, messageRef: outcome.messageId, createdAt: outcome.createdAt });
       this.drive();
       return;
@@ -275,12 +282,13 @@ export class ConsoleFeed {
     this.planner.ack(action, { ok: false, reason: 'failed' });
     if (outcome.kind === 'channel_refused') {
       this.pausedReason = outcome.reason;
+      this.probeDue = false;
       this.o.logger.warn(
         { binding: this.binding.id, channel: this.o.sender.channelId, reason: outcome.reason },
         'console feed paused',
       );
       this.schedule(this.o.pausedRetryMs ?? 5 * 60_000, () => {
-        this.pausedReason = undefined;
+        this.probeDue = true;
       });
       for (const wake of this.idleWaiters) wake();
       return;
