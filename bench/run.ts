@@ -3,10 +3,11 @@
  * `npm run bench -- feed-core scale` (only those). Tables go to stdout, progress to stderr.
  */
 import { feedCore } from './feed-core.ts';
+import { feedFlood } from './feed-flood.ts';
 import { machine, renderSection } from './lib/stats.ts';
 import type { Bench } from './lib/types.ts';
 
-const BENCHES: Bench[] = [feedCore];
+const BENCHES: Bench[] = [feedCore, feedFlood];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
