@@ -2,12 +2,14 @@
  * Benchmark entry: `npm run bench` (everything, ≤ ~10 min on 2 cores), `npm run bench -- --quick` (~1 min smoke run),
  * `npm run bench -- feed-core scale` (only those). Tables go to stdout, progress to stderr.
  */
+
+import { cmdRoundtrip } from './cmd-roundtrip.ts';
 import { feedCore } from './feed-core.ts';
 import { feedFlood } from './feed-flood.ts';
 import { machine, renderSection } from './lib/stats.ts';
 import type { Bench } from './lib/types.ts';
 
-const BENCHES: Bench[] = [feedCore, feedFlood];
+const BENCHES: Bench[] = [feedCore, feedFlood, cmdRoundtrip];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
