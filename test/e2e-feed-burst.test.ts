@@ -72,5 +72,5 @@ describe('a 20,000-line burst', () => {
     const summary = messages.find((m) => m.attachments.length > 0)?.content ?? '';
     expect(summary).toMatch(/lines, .* attached/);
     expect(world.discord.metrics.rateLimited).toBe(0);
-  });
+  }, 120_000);
 });
