@@ -8,8 +8,9 @@ import { feedCore } from './feed-core.ts';
 import { feedFlood } from './feed-flood.ts';
 import { machine, renderSection } from './lib/stats.ts';
 import type { Bench } from './lib/types.ts';
+import { scale } from './scale.ts';
 
-const BENCHES: Bench[] = [feedCore, feedFlood, cmdRoundtrip];
+const BENCHES: Bench[] = [feedCore, feedFlood, cmdRoundtrip, scale];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);

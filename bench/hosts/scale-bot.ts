@@ -1,0 +1,120 @@
+/**
+ * Child process: the bot's Wings side alone — one WingsHub with a subscription per binding, exactly as the Bridge
+ * makes them — so RSS and CPU are the bot's. Started with --expose-gc so memory is read after a full collection.
+ */
+
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/log.ts';
+import type { ConnectionState } from '../../src/wings/connection.ts';
+import { WingsHub, type WingsSubscription } from '../../src/wings/hub.ts';
+import { serve } from '../lib/rpc.ts';
+import { delay } from '../lib/wait.ts';
+import type { ScaleTarget } from './panel-host.ts';
+
+const sink = new (class extends Writable {
+  lines = 0;
+  override _write(chunk: Buffer, _enc: BufferEncoding, done: () => void): void {
+    for (const byte of chunk) if (byte === 0x0a) this.lines++;
+    done();
+  }
+})();
+const logger = createLogger({ level: 'info', destination: sink });
+let hub: WingsHub | undefined;
+const subscriptions: WingsSubscription[] = [];
+let statsFrames = 0;
+
+function collect(): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) {
+    gc();
+    gc();
+  }
+}
+
+function memory() {
+  collect();
+  const m = process.memoryUsage();
+  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+}
+
+serve(
+  {
+    /** Loads everything the connections use (fetch, ws) before the baseline is read. */
+    async init(panelUrl: string) {
+      hub = new WingsHub({ logger });
+      await fetch(`${panelUrl}/api/client`).then((r) => r.arrayBuffer());
+      await delay(100);
+      return memory();
+    },
+
+    /** Subscribes every target (plus `duplicates` second subscriptions) and waits until all are ready. */
+    async connect(o: { panelUrl: string; targets: ScaleTarget[]; duplicates: number; timeoutMs: number }) {
+      const h = hub!;
+      const started = performance.now();
+      let ready = 0;
+      const readyAt: number[] = [];
+      for (const t of o.targets) {
+        const sub = h.subscribe({ panelUrl: o.panelUrl, serverId: t.identifier, apiKey: t.apiKey });
+        subscriptions.push(sub);
+        const c = sub.connection;
+        c.once('ready', () => {
+          ready++;
+          readyAt.push(performance.now() - started);
+        });
+        c.on('stats', () => {
+          statsFrames++;
+        });
+      }
+      for (let i = 0; i < o.duplicates; i++) {
+        const t = o.targets[i % o.targets.length]!;
+        subscriptions.push(h.subscribe({ panelUrl: o.panelUrl, serverId: t.identifier, apiKey: t.apiKey }));
+      }
+      const deadline = started + o.timeoutMs;
+      while (ready < o.targets.length && performance.now() < deadline) await delay(20);
+      const states: Record<string, number> = {};
+      const reasons: Record<string, number> = {};
+      for (const sub of subscriptions.slice(0, o.targets.length)) {
+        const s: ConnectionState = sub.connection.connectionState;
+        states[s.kind] = (states[s.kind] ?? 0) + 1;
+        if (s.kind === 'retrying' || s.kind === 'stopped') reasons[s.reason] = (reasons[s.reason] ?? 0) + 1;
+      }
+      readyAt.sort((a, b) => a - b);
+      return {
+        ready,
+        ms: performance.now() - started,
+        p50ReadyMs: readyAt[Math.floor(readyAt.length / 2)] ?? Number.NaN,
+        lastReadyMs: readyAt[readyAt.length - 1] ?? Number.NaN,
+        states,
+        reasons,
+        hubSize: h.size,
+        subscriptions: subscriptions.length,
+        logLines: sink.lines,
+      };
+    },
+
+    /** CPU share and event-loop delay over `ms`, then memory after a full collection. */
+    async quiet(ms: number) {
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
+      const frames = statsFrames;
+      const cpu = process.cpuUsage();
+      const started = performance.now();
+      await delay(ms);
+      const used = process.cpuUsage(cpu);
+      const wall = performance.now() - started;
+      loop.disable();
+      return {
+        cpuShare: (used.user + used.system) / 1000 / wall,
+        statsPerSecond: ((statsFrames - frames) * 1000) / wall,
+        loopP99Ms: loop.percentile(99) / 1e6,
+        loopMaxMs: loop.max / 1e6,
+        memory: memory(),
+        logLines: sink.lines,
+      };
+    },
+  },
+  async () => {
+    await hub?.closeAll();
+  },
+);

@@ -1,0 +1,208 @@
+/**
+ * scale: many bindings in one bot process against the panel/Wings double. The double and the bot's Wings side each
+ * run in a child process of their own (hosts/panel-host.ts, hosts/scale-bot.ts), so every figure is the bot's alone.
+ * Every server runs and sends stats once a second; nothing prints to the console ("quiet").
+ */
+import { fileURLToPath } from 'node:url';
+import type { PanelCounts, ScaleTarget } from './hosts/panel-host.ts';
+import { startHost } from './lib/rpc.ts';
+import { fmt, fmtInt, fmtKiB, fmtMiB, fmtPct, type Row, type Section } from './lib/stats.ts';
+import type { Bench, BenchContext } from './lib/types.ts';
+
+const GIB = 1024 ** 3;
+const PANEL_HOST = fileURLToPath(new URL('./hosts/panel-host.ts', import.meta.url));
+const BOT_HOST = fileURLToPath(new URL('./hosts/scale-bot.ts', import.meta.url));
+
+interface Memory {
+  rss: number;
+  heapUsed: number;
+  external: number;
+  arrayBuffers: number;
+}
+interface ConnectResult {
+  ready: number;
+  ms: number;
+  p50ReadyMs: number;
+  lastReadyMs: number;
+  states: Record<string, number>;
+  reasons: Record<string, number>;
+  hubSize: number;
+  subscriptions: number;
+  logLines: number;
+}
+interface QuietResult {
+  cpuShare: number;
+  statsPerSecond: number;
+  loopP99Ms: number;
+  loopMaxMs: number;
+  memory: Memory;
+  logLines: number;
+}
+
+export interface StepResult {
+  bindings: number;
+  perKey: number;
+  baseline: Memory;
+  connect: ConnectResult;
+  panel: PanelCounts;
+  quiet: QuietResult;
+  rssPerBinding: number;
+  heapPerBinding: number;
+}
+
+async function step(
+  bindings: number,
+  perKey: number,
+  o: { quietMs: number; connectTimeoutMs: number; log: (m: string) => void },
+): Promise<StepResult> {
+  const panel = await startHost(PANEL_HOST);
+  const bot = await startHost(BOT_HOST, { execArgv: ['--expose-gc', '--max-old-space-size=4096'] });
+  try {
+    const panelUrl = await panel.call<string>('start', { statsIntervalMs: 1000 });
+    const targets = await panel.call<ScaleTarget[]>('addServers', { count: bindings, perKey });
+    const baseline = await bot.call<Memory>('init', panelUrl);
+    o.log(`scale: ${fmtInt(bindings)} bindings (${fmtInt(perKey)} servers per API key): connecting`);
+    const connect = await bot.call<ConnectResult>('connect', {
+      panelUrl,
+      targets,
+      duplicates: Math.round(bindings / 10),
+      timeoutMs: o.connectTimeoutMs,
+    });
+    o.log(
+      `scale: ${fmtInt(connect.ready)}/${fmtInt(bindings)} ready in ${fmtInt(connect.lastReadyMs)} ms; measuring quiet`,
+    );
+    const panelCounts = await panel.call<PanelCounts>('counts');
+    const quiet = await bot.call<QuietResult>('quiet', o.quietMs);
+    return {
+      bindings,
+      perKey,
+      baseline,
+      connect,
+      panel: panelCounts,
+      quiet,
+      rssPerBinding: (quiet.memory.rss - baseline.rss) / bindings,
+      heapPerBinding: (quiet.memory.heapUsed - baseline.heapUsed) / bindings,
+    };
+  } finally {
+    await bot.close();
+    await panel.close();
+  }
+}
+
+function baselineSection(r: StepResult): Section {
+  const allReady = r.connect.ready === r.bindings;
+  const oneEach = r.connect.hubSize === r.bindings && r.panel.serversWithOneSocket === r.bindings;
+  const rows: Row[] = [
+    {
+      metric: 'RSS per binding',
+      value: fmtKiB(r.rssPerBinding),
+      goal: '< 150 KB',
+      ok: r.rssPerBinding < 150 * 1000,
+      note: `RSS ${fmtMiB(r.baseline.rss)} → ${fmtMiB(r.quiet.memory.rss)} after GC; heap ${fmtKiB(r.heapPerBinding)}/binding`,
+    },
+    {
+      metric: 'CPU when quiet (stats 1/s each)',
+      value: fmtPct(r.quiet.cpuShare),
+      goal: '< 5 % of a core',
+      ok: r.quiet.cpuShare < 0.05,
+      note: `${fmtInt(r.quiet.statsPerSecond)} stats frames/s; event-loop delay p99 ${fmt(r.quiet.loopP99Ms, 1)} ms`,
+    },
+    {
+      metric: 'time to connect all',
+      value: `${fmtInt(r.connect.lastReadyMs)} ms`,
+      ok: allReady,
+      goal: 'all ready',
+      note: `${fmtInt(r.connect.ready)}/${fmtInt(r.bindings)} ready; half by ${fmtInt(r.connect.p50ReadyMs)} ms`,
+    },
+    {
+      metric: '429s from the panel',
+      value: fmtInt(r.panel.status429),
+      goal: '0',
+      ok: r.panel.status429 === 0,
+      note: `${fmtInt(r.panel.requests)} panel requests; ${r.perKey} servers per key (client limit 720/min per user)`,
+    },
+    {
+      metric: 'websocket tokens per server (max)',
+      value: fmtInt(r.panel.wsTokenMaxPerServer),
+      goal: '≤ 5 / min',
+      ok: r.panel.wsTokenMaxPerServer <= 5,
+      note: `${fmtInt(r.panel.wsTokenRequests)} token requests`,
+    },
+    {
+      metric: 'sockets: hub connections / open at Wings',
+      value: `${fmtInt(r.connect.hubSize)} / ${fmtInt(r.panel.openSockets)}`,
+      goal: `${fmtInt(r.bindings)} (one per server)`,
+      ok: oneEach,
+      note: `${fmtInt(r.connect.subscriptions)} subscriptions (${fmtInt(r.connect.subscriptions - r.bindings)} shared); servers with >1 socket: ${r.panel.serversWithMoreSockets}`,
+    },
+  ];
+  return {
+    title: `scale — ${fmtInt(r.bindings)} bindings in one process`,
+    method:
+      'WingsHub.subscribe per binding (as the Bridge does) in a child process started with --expose-gc; the panel/Wings double in another child. RSS/heap read after a full GC; CPU = process.cpuUsage ÷ wall time over the quiet window.',
+    rows,
+  };
+}
+
+function stepRow(r: StepResult, verdict: string): string[] {
+  return [
+    fmtInt(r.bindings),
+    `${fmtInt(r.connect.ready)}`,
+    `${fmt(r.connect.lastReadyMs / 1000, 1)} s`,
+    fmtMiB(r.quiet.memory.rss),
+    fmtKiB(r.rssPerBinding),
+    fmtPct(r.quiet.cpuShare),
+    `${fmt(r.quiet.loopP99Ms, 0)} ms`,
+    fmtInt(r.panel.status429),
+    verdict,
+  ];
+}
+
+export const scale: Bench = {
+  name: 'scale',
+  summary: '1,000 bindings (RSS, CPU, connect time, 429s, sockets), then step up to 10,000 within 1 GiB and one core',
+  async run(ctx: BenchContext) {
+    const quietMs = ctx.quick ? 5_000 : 10_000;
+    const perKey = 250;
+    const o = { quietMs, connectTimeoutMs: ctx.quick ? 60_000 : 120_000, log: ctx.log };
+    const sections: Section[] = [];
+    const steps = ctx.quick ? [1000, 2000] : [1000, 2000, 5000, 10_000];
+    const table: string[][] = [];
+    let stoppedBecause = 'every step fitted';
+    for (const n of steps) {
+      const r = await step(n, perKey, o);
+      if (n === 1000) sections.push(baselineSection(r));
+      const reasons: string[] = [];
+      if (r.connect.ready < n)
+        reasons.push(`only ${fmtInt(r.connect.ready)} connected (${JSON.stringify(r.connect.reasons)})`);
+      if (r.quiet.memory.rss >= GIB) reasons.push('RSS ≥ 1 GiB');
+      if (r.quiet.cpuShare >= 1) reasons.push('CPU ≥ one core');
+      table.push(stepRow(r, reasons.length === 0 ? 'fits' : reasons.join('; ')));
+      if (reasons.length > 0) {
+        stoppedBecause = `stopped at ${fmtInt(n)}: ${reasons.join('; ')}`;
+        break;
+      }
+    }
+    const header = [
+      'bindings',
+      'ready',
+      'connect all',
+      'RSS',
+      'RSS/binding',
+      'CPU quiet',
+      'loop p99',
+      '429s',
+      'verdict',
+    ];
+    sections.push({
+      title: 'scale — stepping up (limit: RSS < 1 GiB and CPU < one core)',
+      method: `Fresh bot and double per step; ${perKey} servers per API key; ${quietMs / 1000} s quiet window. ${stoppedBecause}.`,
+      rows: table.map((c) => ({
+        metric: `${c[0]} bindings`,
+        value: `${c[3]} (${c[4]}/binding)`,
+        note: `${header[1]} ${c[1]} · ${header[2]} ${c[2]} · ${header[5]} ${c[5]} · ${header[6]} ${c[6]} · ${header[7]} ${c[7]} · ${c[8]}`,
+      })),
+    });
+    return sections;
+  },
+};
