@@ -32,6 +32,13 @@ export interface ConsoleFeedOptions {
 
 /** A state change the bot caused is attributed to the member who asked, if it follows within this window. */
 const ATTRIBUTION_MS = 60_000;
+/** The states each power action passes through, in order: only these are attributed to the member who asked. */
+const ACTION_PATH: Record<string, readonly ServerState[]> = {
+  start: ['starting', 'running'],
+  stop: ['stopping', 'offline'],
+  restart: ['stopping', 'offline', 'starting', 'running'],
+  kill: ['stopping', 'offline'],
+};
 const MAX_FAILURE_BACKOFF_MS = 30_000;
 
 export class ConsoleFeed {
@@ -50,7 +57,8 @@ export class ConsoleFeed {
   private lastState: ServerState | undefined;
   private sawStopping = false;
   private everReady = false;
-  private lastAction: (ActionRecord & { at: number; name: string }) | undefined;
+  /** The power action whose state changes are still expected, and how far along its path the server is. */
+  private pendingAction: { name: string; at: number; path: readonly ServerState[]; step: number } | undefined;
   private readonly idleWaiters = new Set<() => void>();
   private readonly detachers: Array<() => void> = [];
 
@@ -98,7 +106,8 @@ export class ConsoleFeed {
    * as its own message so the mention renders outside the console's code block; the console continues below it.
    */
   audit(record: ActionRecord, actorName: string): void {
-    this.lastAction = { ...record, at: this.now(), name: actorName };
+    const path = ACTION_PATH[record.action];
+    if (path) this.pendingAction = { name: actorName, at: this.now(), path, step: 0 };
     const what =
       record.action === 'command'
         ? `ran \`/cmd ${sanitiseInline(record.command ?? '')}\``
@@ -209,8 +218,8 @@ export class ConsoleFeed {
     if (previous === undefined) return; // the first status after connecting is the current state, not a change
     const crashed = state === 'offline' && (previous === 'running' || previous === 'starting') && !this.sawStopping;
     if (state === 'offline' || state === 'starting') this.sawStopping = false;
-    const action = this.lastAction && this.now() - this.lastAction.at < ATTRIBUTION_MS ? this.lastAction : undefined;
-    const by = action && action.action !== 'command' && !crashed ? ` (asked by ${action.name})` : '';
+    const by = crashed ? '' : this.attribution(state);
+    if (crashed) this.pendingAction = undefined;
     if (crashed) {
       this.planner.pushStatus(`✖ ${name} crashed: it went ${previous} → offline without being stopped`);
       this.drive();
@@ -224,6 +233,26 @@ export class ConsoleFeed {
     }
     this.planner.pushStatus(`● ${name} is ${state}${by}`);
     this.drive();
+  }
+
+  /**
+   * " (asked by …)" when this change is the next step of the power action a member asked for; anything off that path
+   * (someone used the panel, the server stopped by itself) ends the attribution.
+   */
+  private attribution(state: ServerState): string {
+    const action = this.pendingAction;
+    if (!action || this.now() - action.at >= ATTRIBUTION_MS) {
+      this.pendingAction = undefined;
+      return '';
+    }
+    const step = action.path.indexOf(state, action.step);
+    if (step < 0) {
+      this.pendingAction = undefined;
+      return '';
+    }
+    action.step = step + 1;
+    if (action.step >= action.path.length) this.pendingAction = undefined;
+    return ` (asked by ${action.name})`;
   }
 
   /** Runs the planner: at most one request in flight; timers only for the planner's own deadlines. */
