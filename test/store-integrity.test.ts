@@ -222,11 +222,11 @@ describe.each(backends)('store integrity on $name', (backend) => {
 
     it('leaves a record of a newer schema version untouched', async () => {
       const { binding, rewritten } = await addThenRewrite('550000000000000001', (doc) =>
-        JSON.stringify({ ...doc, v: 2 }),
+        JSON.stringify({ ...doc, v: 3 }),
       );
       const [record] = await store.bindings.listByGuild(binding.guildId);
       expect(record).toMatchObject({ ok: false, name: binding.name });
-      expect(record?.ok === false && record.error).toMatch(/stored by a newer ptero-bridge \(schema v2\)/);
+      expect(record?.ok === false && record.error).toMatch(/stored by a newer ptero-bridge \(schema v3\)/);
       await expectUnreadable(binding, rewritten, /newer ptero-bridge/, 'corrupt');
     });
 

@@ -1,17 +1,19 @@
 /**
- * Storage of ptero-bridge: bindings (panel API key encrypted with AES-256-GCM) and settings, on keyv 5 with the
- * backend chosen by STORE_URL (sqlite://, redis://, rediss://, postgres(ql)://).
+ * Storage of ptero-bridge: bindings (panel API key encrypted with AES-256-GCM), settings and the per-binding audit
+ * trail, on keyv 5 with the backend chosen by STORE_URL (sqlite://, redis://, rediss://, postgres(ql)://).
  */
 import type { Logger } from '../log.ts';
+import { AUDIT_LIMIT, type AuditEntry, AuditRepository } from './audit.ts';
 import { openBackend } from './backend.ts';
 import { type BindingPatch, BindingRepository } from './bindings.ts';
 import { describeBackendError, redactStoreUrl, StoreError } from './errors.ts';
 import type { Binding, BindingRecord } from './records.ts';
 import { SettingsRepository } from './settings.ts';
 
+export type { AuditAction, AuditResult } from './audit.ts';
 export type { StoreErrorCode } from './errors.ts';
-export type { Binding, BindingPatch, BindingRecord };
-export { StoreError };
+export type { AuditEntry, Binding, BindingPatch, BindingRecord };
+export { AUDIT_LIMIT, StoreError };
 
 export interface Store {
   bindings: {
@@ -23,6 +25,12 @@ export interface Store {
     listGuildIds(): Promise<string[]>;
   };
   settings: { get<T>(key: string): Promise<T | undefined>; set<T>(key: string, value: T): Promise<void> };
+  /** Bounded per binding (AUDIT_LIMIT entries, oldest dropped); list is newest first. */
+  audit: {
+    append(guildId: string, bindingId: string, entry: AuditEntry): Promise<void>;
+    list(guildId: string, bindingId: string, limit: number): Promise<AuditEntry[]>;
+    clear(guildId: string, bindingId: string): Promise<void>;
+  };
   close(): Promise<void>;
 }
 
@@ -34,6 +42,8 @@ export interface OpenStoreOptions {
   namespace?: string;
   /** Connection timeout for Redis/PostgreSQL, default 5000 ms. */
   connectTimeoutMs?: number;
+  /** Audit entries kept per binding, default AUDIT_LIMIT (500). */
+  auditLimit?: number;
 }
 
 export const DEFAULT_NAMESPACE = 'ptero-bridge';
@@ -67,6 +77,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 
   const bindings = new BindingRepository(backend, encryptionKey);
   const settings = new SettingsRepository(backend);
+  const audit = new AuditRepository(backend, options.auditLimit ?? AUDIT_LIMIT);
   return {
     bindings: {
       listByGuild: (guildId) => bindings.listByGuild(guildId),
@@ -79,6 +90,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     settings: {
       get: <T>(key: string) => settings.get<T>(key),
       set: <T>(key: string, value: T) => settings.set<T>(key, value),
+    },
+    audit: {
+      append: (guildId, bindingId, entry) => audit.append(guildId, bindingId, entry),
+      list: (guildId, bindingId, limit) => audit.list(guildId, bindingId, limit),
+      clear: (guildId, bindingId) => audit.clear(guildId, bindingId),
     },
     close: () => backend.close(),
   };

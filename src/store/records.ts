@@ -1,16 +1,29 @@
 /**
- * The stored form of a binding (schema v1) and its conversion to and from the in-memory Binding.
+ * The stored form of a binding (schema v2) and its conversion to and from the in-memory Binding.
  *
- *   { v: 1, binding: { …every field except apiKey }, apiKey: SealedSecret }
+ *   { v: 2, binding: { …every field except apiKey }, apiKey: SealedSecret }
+ *
+ * v2 added `commandPolicy` and `redaction`. A record without them (every v1 record) means the defaults: deny list
+ * op/deop/execute, IPs hidden (src/policy/types.ts, commandPolicyOf/redactionOf). Such a record is still written as v1,
+ * so an older build keeps reading it; a record that carries either field is written as v2, which an older build refuses
+ * ("stored by a newer ptero-bridge") instead of silently dropping the fields and running with no deny list.
  *
  * The API key is sealed with AAD naming the guild and binding id, so a ciphertext copied into another record fails.
  * Decoding never throws: anything unreadable becomes { ok: false, error } with a sentence saying what is wrong and
  * what to do; the plaintext name (when readable) is kept so duplicate checks and `/unbind` still work.
  */
 import { z } from 'zod';
+import {
+  type CommandPolicy,
+  MAX_PATTERN_LENGTH,
+  MAX_POLICY_WORDS,
+  MAX_REDACTION_RULES,
+  MAX_WORD_LENGTH,
+  type RedactionSettings,
+} from '../policy/types.ts';
 import { openSecret, SecretBoxError, sealSecret } from './secret-box.ts';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface Binding {
   id: string;
@@ -26,6 +39,9 @@ export interface Binding {
   panelMessage?: { channelId: string; messageId: string };
   createdBy: string;
   createdAt: string;
+  /** Absent = the defaults (commandPolicyOf/redactionOf in src/policy/types.ts). */
+  commandPolicy?: CommandPolicy;
+  redaction?: RedactionSettings;
 }
 
 export type BindingRecord =
@@ -46,6 +62,26 @@ const storedBindingSchema = z.object({
   panelMessage: z.object({ channelId: text, messageId: text }).optional(),
   createdBy: text,
   createdAt: text,
+  commandPolicy: z
+    .object({
+      mode: z.enum(['allow', 'deny']),
+      words: z.array(z.string().min(1).max(MAX_WORD_LENGTH)).max(MAX_POLICY_WORDS),
+    })
+    .optional(),
+  redaction: z
+    .object({
+      ips: z.boolean(),
+      rules: z
+        .array(
+          z.object({
+            pattern: z.string().min(1).max(MAX_PATTERN_LENGTH),
+            addedBy: text.optional(),
+            addedAt: text.optional(),
+          }),
+        )
+        .max(MAX_REDACTION_RULES),
+    })
+    .optional(),
 });
 export const bindingSchema = storedBindingSchema.extend({ apiKey: text });
 
@@ -70,8 +106,9 @@ function apiKeyAad(guildId: string, id: string): string {
 export function encodeBinding(binding: Binding, key: Buffer): string {
   const { apiKey, ...rest } = binding;
   const stored: StoredBinding = storedBindingSchema.parse(rest); // drops unknown fields, rejects missing ones
+  const usesV2 = stored.commandPolicy !== undefined || stored.redaction !== undefined;
   return JSON.stringify({
-    v: SCHEMA_VERSION,
+    v: usesV2 ? SCHEMA_VERSION : 1,
     binding: stored,
     apiKey: sealSecret(key, apiKey, apiKeyAad(binding.guildId, binding.id)),
   });
