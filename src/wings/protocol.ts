@@ -85,12 +85,14 @@ export function parseFrame(data: string): WingsFrame {
   if (typeof event !== 'string' || event === '') throw new WingsProtocolError('frame has no event name');
   const rawArgs = field(raw, 'args');
   if (rawArgs === undefined || rawArgs === null) return { event, args: [] };
-  if (!Array.isArray(rawArgs)) throw new WingsProtocolError(`frame "${event}" has non-array args`);
+  // The event name is quoted cut short: the reason is logged, and a hostile frame must not make a 100 KiB log line.
+  const name = event.length > 64 ? `${event.slice(0, 64)}…` : event;
+  if (!Array.isArray(rawArgs)) throw new WingsProtocolError(`frame "${name}" has non-array args`);
   const args: string[] = [];
   for (const arg of rawArgs) {
     if (arg === null) args.push('');
     else if (typeof arg === 'string') args.push(arg);
-    else throw new WingsProtocolError(`frame "${event}" has a non-string arg`);
+    else throw new WingsProtocolError(`frame "${name}" has a non-string arg`);
   }
   return { event, args };
 }
