@@ -89,15 +89,17 @@ export interface InteractionFigures {
   /** Refusals a plain member received for moderator actions. */
   memberRefusals: number;
   lateSample: string[];
+  /** Replies plain members got to action attempts other than the moderator refusal (e.g. a refusal for another reason). */
+  memberOtherReplies: string[];
 }
 
 export function accountInteractions(asked: readonly Asked[]): InteractionFigures {
   const deliverable = asked.filter((a) => a.deliverable);
   const late = deliverable.filter((a) => a.handle.deadlineMet === false && a.handle.acknowledged);
   const unanswered = deliverable.filter((a) => !a.handle.acknowledged);
-  const memberRefusals = asked.filter(
-    (a) => a.role === 'member' && a.action && /^Only moderators can do that/.test(a.handle.final()?.content ?? ''),
-  ).length;
+  const memberActions = asked.filter((a) => a.role === 'member' && a.action);
+  const refused = (a: Asked) => /^Only moderators can do that/.test(a.handle.final()?.content ?? '');
+  const memberRefusals = memberActions.filter(refused).length;
   return {
     total: asked.length,
     undeliverable: asked.length - deliverable.length,
@@ -108,6 +110,10 @@ export function accountInteractions(asked: readonly Asked[]): InteractionFigures
     lateSample: [...late, ...unanswered]
       .slice(0, 5)
       .map((a) => `${a.role} ${a.what} on ${a.server} (ack after ${(a.handle.ackAt ?? 0) - a.handle.createdAt} ms)`),
+    memberOtherReplies: memberActions
+      .filter((a) => !refused(a))
+      .slice(0, 5)
+      .map((a) => `${a.what}: ${a.deliverable ? (a.handle.final()?.content ?? '(no reply)') : '(undeliverable)'}`),
   };
 }
 

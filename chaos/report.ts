@@ -20,7 +20,7 @@ export function formatReport(r: ChaosReport): string {
     `  never reached the bot (Wings-side loss: gaps past the 150-line replay, expired tokens): ${n(l.neverReachedBot)} · repeats on the wire (replay overlap, de-duplicated): ${n(l.wireRepeats)}`,
     `  reconnects ${r.reconnects.sockets}, each followed by a replay request: ${r.reconnects.replaysRequested}`,
     `interactions: ${n(i.total)} · on time ${n(i.onTime)} · late ${i.late} · unanswered ${i.unanswered} · undeliverable (no Discord session) ${i.undeliverable}`,
-    `moderation: Wings action frames ${r.actions.frames}, all from moderators: ${r.actions.unmatched.length === 0 ? 'yes' : `NO (${r.actions.unmatched.length})`} · member attempts ${r.actions.memberAttempts}, refused ${i.memberRefusals}`,
+    `moderation: Wings action frames ${r.actions.frames}, all from moderators: ${r.actions.unmatched.length === 0 ? 'yes' : `NO (${r.actions.unmatched.length})`} · member attempts ${r.actions.memberAttempts}, refused ${i.memberRefusals}${i.memberOtherReplies.length > 0 ? ` (others: ${i.memberOtherReplies.join(' | ')})` : ''}`,
     `memory after warm-up: heap ${m.heapAfterWarmupMiB.toFixed(1)} → ${m.heapAtEndMiB.toFixed(1)} MiB, slope ${m.heapSlopeMiBPerMin.toFixed(3)} MiB/min; RSS slope ${m.rssSlopeMiBPerMin.toFixed(3)} MiB/min, end ${m.rssAtEndMiB.toFixed(0)} MiB (${m.samples} samples)`,
     `sockets back to ready: ${r.socketsReadyAfterMs === undefined ? 'NO' : `${(r.socketsReadyAfterMs / 1000).toFixed(1)} s after the faults stopped`}`,
     `secrets: ${r.secrets.searched} searched (${r.secrets.jwts} JWTs) in ${n(r.secrets.bytesScanned)} bytes of output + store + Discord: ${r.secrets.found.length === 0 ? 'none found' : r.secrets.found.join('; ')}`,
