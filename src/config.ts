@@ -31,6 +31,9 @@ function decodeEncryptionKey(raw: string): Buffer | undefined {
   return undefined;
 }
 
+/** Far above any real bot (Discord recommends ~1 shard per 1,000 guilds); catches typos like 20000. */
+const MAX_SHARDS = 1024;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const schema = z.object({
@@ -129,6 +132,46 @@ const schema = z.object({
       }
       return n;
     }),
+  SHARDS: z
+    .string()
+    .optional()
+    .transform((v, ctx): number | 'auto' | undefined => {
+      const value = v?.trim().toLowerCase();
+      if (!value) return undefined;
+      if (value === 'auto') return 'auto';
+      const n = Number(value);
+      if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1 || n > MAX_SHARDS) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `SHARDS must be auto or a whole number of shard processes, 1-${MAX_SHARDS} (leave it unset for one process)`,
+        });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  METRICS_PORT: z
+    .string()
+    .optional()
+    .transform((v, ctx) => {
+      if (!v?.trim()) return undefined;
+      const n = Number(v.trim());
+      if (!/^\d+$/.test(v.trim()) || n < 1 || n > 65_535) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'METRICS_PORT must be a TCP port number, 1-65535 (unset = no metrics server)',
+        });
+        return z.NEVER;
+      }
+      return n;
+    }),
+  METRICS_HOST: z
+    .string()
+    .optional()
+    .transform((v) => v?.trim() || '127.0.0.1')
+    .refine(
+      (v) => /^[A-Za-z0-9.:-]+$/.test(v) && !v.includes('://'),
+      'METRICS_HOST must be an address to listen on, like 127.0.0.1 or 0.0.0.0',
+    ),
 });
 
 export type Config = z.output<typeof schema>;
