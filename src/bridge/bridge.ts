@@ -6,7 +6,8 @@ import { EventEmitter } from 'node:events';
 import { UserError } from '../discord/errors.ts';
 import type { Logger } from '../log.ts';
 import { PanelClient } from '../panel/client.ts';
-import type { Binding, BindingRecord, Store } from '../store/index.ts';
+import { compileRedaction, redactLine } from '../policy/redaction.ts';
+import type { AuditEntry, Binding, BindingRecord, Store } from '../store/index.ts';
 import type { ConnectionState, WingsConnection } from '../wings/connection.ts';
 import type { WingsHub, WingsSubscription } from '../wings/hub.ts';
 import type { WingsStats } from '../wings/protocol.ts';
@@ -187,6 +188,12 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       this.detach(entry);
     }
     await this.store.bindings.remove(guildId, recordId(record));
+    // The trail belongs to the binding: it goes with it (a binding of the same server later starts a new one).
+    await this.store.audit
+      .clear(guildId, recordId(record))
+      .catch((err: unknown) =>
+        this.logger.warn({ err, binding: recordId(record) }, 'audit trail of a removed binding not deleted'),
+      );
     return recordName(record);
   }
 
@@ -273,6 +280,30 @@ export class Bridge extends EventEmitter<BridgeEvents> {
 
   recordAction(live: LiveBinding, record: ActionRecord): void {
     this.emit('action', live, record);
+  }
+
+  /**
+   * Stores an audit entry for the binding: the command text redacted with the binding's rules, free texts bounded.
+   * Never throws: a store failure is logged and the member's action goes on.
+   */
+  async audit(live: LiveBinding, entry: AuditEntry): Promise<void> {
+    const rules = compileRedaction(live.binding.redaction);
+    const clean: AuditEntry = {
+      ...entry,
+      actorName: entry.actorName.slice(0, 100),
+      ...(entry.command !== undefined ? { command: redactLine(entry.command, rules).slice(0, 1000) } : {}),
+      ...(entry.detail !== undefined ? { detail: redactLine(entry.detail, rules).slice(0, 500) } : {}),
+    };
+    try {
+      await this.store.audit.append(live.binding.guildId, live.binding.id, clean);
+    } catch (err) {
+      this.logger.warn({ err, binding: live.binding.id, action: entry.action }, 'audit entry could not be stored');
+    }
+  }
+
+  /** The binding's audit trail, newest first. */
+  auditTrail(live: LiveBinding, limit: number): Promise<AuditEntry[]> {
+    return this.store.audit.list(live.binding.guildId, live.binding.id, limit);
   }
 
   private attach(entries: Map<string, LiveEntry>, binding: Binding): LiveEntry {

@@ -1,8 +1,13 @@
 /**
  * Console commands from Discord: validated before they reach Wings (a newline would smuggle a second command; control and
- * bidi characters hide what is sent), then the console lines that follow are collected for the reply.
+ * bidi characters hide what is sent), judged by the binding's command policy, then the console lines that follow are
+ * collected for the reply, redacted with the binding's rules.
  */
 import { UserError } from '../discord/errors.ts';
+import { inert } from '../discord/format.ts';
+import { describeRefusal, evaluateCommand, type PolicyVerdict } from '../policy/command-policy.ts';
+import { compileRedaction, redactLine } from '../policy/redaction.ts';
+import { commandPolicyOf } from '../policy/types.ts';
 import type { LiveBinding } from './bridge.ts';
 
 /** Well below Wings' 4096-byte frame limit once wrapped in its JSON envelope. */
@@ -31,6 +36,25 @@ export function validateConsoleCommand(input: string): string {
   return command;
 }
 
+/** A command the binding's policy does not let through; the message says which word and how to change the list. */
+export class CommandRefusedError extends UserError {
+  override name = 'CommandRefusedError';
+  constructor(
+    readonly verdict: Exclude<PolicyVerdict, { ok: true }>,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Validates the command and applies the binding's policy; returns the command to send or throws. */
+export function checkConsoleCommand(live: LiveBinding, input: string): string {
+  const command = validateConsoleCommand(input);
+  const verdict = evaluateCommand(commandPolicyOf(live.binding), command);
+  if (!verdict.ok) throw new CommandRefusedError(verdict, describeRefusal(verdict, inert(live.binding.name, 64)));
+  return command;
+}
+
 /**
  * Sends a command and gathers the console lines that arrive within `windowMs` (the game's answer). Collection starts
  * before the send so a fast reply is not missed.
@@ -40,15 +64,16 @@ export async function runConsoleCommand(
   input: string,
   options: { windowMs: number; maxLines?: number; onSent?: (command: string) => void },
 ): Promise<{ command: string; output: string[] }> {
-  const command = validateConsoleCommand(input);
+  const command = checkConsoleCommand(live, input);
   const connection = live.connection;
   if (connection.serverState === 'offline') {
     throw new UserError(`${live.binding.name} is offline; start it before sending commands.`);
   }
   const output: string[] = [];
   const maxLines = options.maxLines ?? 200;
+  const rules = compileRedaction(live.binding.redaction);
   const onLine = (line: string) => {
-    if (output.length < maxLines) output.push(line);
+    if (output.length < maxLines) output.push(redactLine(line, rules));
   };
   connection.on('console', onLine);
   try {

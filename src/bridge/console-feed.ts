@@ -7,6 +7,7 @@ import type { ChannelBudgets, ChannelSender, SendOutcome } from '../discord/chan
 import { matchReplay, RecentLines } from '../feed/overlap.ts';
 import { type FeedAction, type FeedOptions, FeedPlanner, type RequestAction } from '../feed/planner.ts';
 import type { Logger } from '../log.ts';
+import { compileRedaction, redactLine } from '../policy/redaction.ts';
 import type { ServerState } from '../wings/protocol.ts';
 import type { ActionRecord, LiveBinding } from './bridge.ts';
 
@@ -110,7 +111,7 @@ export class ConsoleFeed {
     if (path) this.pendingAction = { name: actorName, at: this.now(), path, step: 0 };
     const what =
       record.action === 'command'
-        ? `ran \`/cmd ${sanitiseInline(record.command ?? '')}\``
+        ? `ran \`/cmd ${sanitiseInline(redactLine(record.command ?? '', compileRedaction(this.binding.redaction)))}\``
         : record.source === 'button'
           ? `pressed **${record.action}** on the panel`
           : `used **/${record.action}**`;
@@ -184,7 +185,10 @@ export class ConsoleFeed {
     if (!outcome.ok) this.o.logger.warn({ binding: this.binding.id, outcome }, 'feed announcement failed');
   }
 
-  private onConsole(line: string): void {
+  private onConsole(raw: string): void {
+    // Redacted before anything else sees it: the planner, the replay de-dup tail and /logs all hold redacted lines, so
+    // live and replayed copies of a line compare equal.
+    const line = redactLine(raw, compileRedaction(this.binding.redaction));
     if (this.replay) {
       this.replay.lines.push(line);
       this.replay.lastLineAt = this.now();
