@@ -155,14 +155,15 @@ export function normalizePanelUrl(input: string, policy: PanelUrlPolicy): string
   }
   const hostname = url.hostname.replace(/\.$/, '');
   const origin = `${url.protocol}//${url.host.replace(/\.(?=:|$)/, '')}`;
-  if (url.username !== '' || url.password !== '') {
-    throw new PanelUrlError(
-      `The panel address must not contain a user name or password; use ${origin} and give the API key separately.`,
-    );
-  }
+  // Forbidden hosts first: "https://panel.example.com@169.254.169.254" must not be answered with "use https://169.254.…".
   if (isForbiddenHost(hostname)) {
     throw new PanelUrlError(
       `${hostname} is a link-local or cloud-metadata address, which is never accepted as a panel; use the panel's public address.`,
+    );
+  }
+  if (url.username !== '' || url.password !== '') {
+    throw new PanelUrlError(
+      `The panel address must not contain a user name or password; use ${origin} and give the API key separately.`,
     );
   }
   if (!/^\/*$/.test(url.pathname) || url.search !== '' || url.hash !== '') {
