@@ -6,7 +6,7 @@ import {
   SlashCommandBuilder,
 } from 'discord.js';
 import type { CommandContext } from '../src/discord/command.ts';
-import { renderConsoleExcerpt } from '../src/discord/console-excerpt.ts';
+import { consoleExcerpt } from '../src/discord/console-excerpt.ts';
 import { inert } from '../src/discord/format.ts';
 import { addServerOption, resolveForModerator } from '../src/discord/options.ts';
 import { toPlainText } from '../src/feed/escape.ts';
@@ -44,16 +44,16 @@ export async function execute(interaction: ChatInputCommandInteraction<'cached'>
     return;
   }
   const head = `Last ${lines.length} console line${lines.length === 1 ? '' : 's'} of **${name}**:`;
-  const excerpt = renderConsoleExcerpt(lines, 2000 - head.length - 1, ctx.services.config.FEED_ANSI);
-  if (!excerpt.includes(' earlier line')) {
-    await ctx.respond.send(`${head}\n${excerpt}`);
+  const inline = consoleExcerpt(lines, 2000 - head.length - 1, ctx.services.config.FEED_ANSI);
+  if (inline.complete) {
+    await ctx.respond.send(`${head}\n${inline.text}`);
     return;
   }
   const file = new AttachmentBuilder(Buffer.from(`${lines.map(toPlainText).join('\n')}\n`, 'utf8'), {
     name: `${live.binding.serverId}-console.log`,
   });
-  await ctx.respond.send({
-    content: `${head} (attached; the newest shown here)\n${excerpt.slice(0, 1400)}`,
-    files: [file],
-  });
+  // The newest lines as a whole block of their own (a cut through a block would leave it unclosed).
+  const attachedHead = `${head} (attached; the newest shown here)`;
+  const newest = consoleExcerpt(lines, Math.min(1400, 2000 - attachedHead.length - 1), ctx.services.config.FEED_ANSI);
+  await ctx.respond.send({ content: `${attachedHead}\n${newest.text}`, files: [file] });
 }
