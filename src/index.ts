@@ -1,10 +1,13 @@
 /**
- * `npm start`: read the configuration, run the bot, stop gracefully on SIGINT/SIGTERM.
+ * `npm start`: read the configuration, then run the bot in this process, or (SHARDS set) one process per shard under
+ * a sharding manager; stop gracefully on SIGINT/SIGTERM.
  */
 import 'dotenv/config';
-import { createBot } from './app.ts';
-import { ConfigError, loadConfig } from './config.ts';
-import { createLogger } from './log.ts';
+import { type Config, ConfigError, loadConfig } from './config.ts';
+import { createLogger, type Logger } from './log.ts';
+import { runBotProcess } from './shard/bot-process.ts';
+import { ShardPlanError } from './shard/count.ts';
+import { type RunningShards, startShardManager } from './shard/manager.ts';
 
 const HOW_TO_GET_A_TOKEN = `DISCORD_TOKEN is not set. To get one:
   1. Open https://discord.com/developers/applications and create an application (or pick yours).
@@ -25,23 +28,36 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger({ level: config.LOG_LEVEL });
-  const bot = await createBot({ config, logger }).catch((error: unknown) => {
-    const message = (error as { userMessage?: string; message?: string }).message ?? String(error);
-    logger.fatal({ err: error }, `cannot start: ${message}`);
-    process.exit(1);
+  if (config.SHARDS !== undefined) {
+    await runManager(config, logger);
+    return;
+  }
+  await runBotProcess({
+    config,
+    logger,
+    ...(config.METRICS_PORT !== undefined ? { serve: { host: config.METRICS_HOST, port: config.METRICS_PORT } } : {}),
   });
+}
 
+/** SHARDS set: this process supervises one process per shard and serves their metrics. */
+async function runManager(config: Config, logger: Logger): Promise<void> {
+  let running: RunningShards;
+  try {
+    running = await startShardManager({ config, logger });
+  } catch (error) {
+    if (error instanceof ShardPlanError) {
+      process.stderr.write(`Configuration error: ${error.message}\n`);
+      process.exit(1);
+    }
+    logger.fatal({ err: error }, 'cannot start the shard processes');
+    process.exit(1);
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => {
-      logger.error('shutdown took too long; exiting');
-      process.exit(1);
-    }, 15_000);
-    force.unref();
-    bot
+    logger.info({ signal }, 'shutting down all shards');
+    running
       .stop()
       .then(() => process.exit(0))
       .catch((err: unknown) => {
@@ -51,13 +67,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
-
   try {
-    await bot.start();
+    await running.spawned;
   } catch (error) {
-    logger.fatal({ err: error }, 'cannot connect to Discord');
-    await bot.stop().catch(() => undefined);
+    if (stopping) return;
+    // A shard that cannot start once would only crash again: stop the others rather than loop.
+    logger.fatal({ err: error }, 'a shard could not start; stopping');
+    await running.stop().catch(() => undefined);
     process.exit(1);
   }
 }
