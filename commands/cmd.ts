@@ -1,9 +1,10 @@
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
-import { MAX_COMMAND_LENGTH, runConsoleCommand } from '../src/bridge/console-command.ts';
+import { checkConsoleCommand, MAX_COMMAND_LENGTH, runConsoleCommand } from '../src/bridge/console-command.ts';
 import type { CommandContext } from '../src/discord/command.ts';
 import { renderConsoleExcerpt } from '../src/discord/console-excerpt.ts';
 import { inert } from '../src/discord/format.ts';
-import { addServerOption, resolveForModerator } from '../src/discord/options.ts';
+import { addServerOption, memberFacts } from '../src/discord/options.ts';
+import { assertModeratorAudited, auditBase, auditOutcomeOf } from '../src/discord/power-flow.ts';
 
 export const data = addServerOption(
   new SlashCommandBuilder()
@@ -26,22 +27,36 @@ export async function execute(
   interaction: import('discord.js').ChatInputCommandInteraction<'cached'>,
   ctx: CommandContext,
 ): Promise<void> {
-  const live = await resolveForModerator(interaction, ctx);
-  await ctx.respond.defer(true);
-  await ctx.services.bridge.ensureConnected(live);
+  const bridge = ctx.services.bridge;
+  const live = await bridge.resolve(interaction.guildId, interaction.options.getString('server'));
   const input = interaction.options.getString('command', true);
+  const actor = { id: interaction.user.id, name: interaction.member.displayName, source: 'command' as const };
+  const base = auditBase(actor, 'command', input.trim());
+  await assertModeratorAudited(ctx, live, memberFacts(interaction), base);
   const windowMs = ctx.services.config.CMD_OUTPUT_WINDOW_MS;
-  const { command, output } = await runConsoleCommand(live, input, {
-    windowMs,
-    onSent: (sent) =>
-      ctx.services.bridge.recordAction(live, {
-        actorId: interaction.user.id,
-        actorName: interaction.member.displayName,
-        action: 'command',
-        command: sent,
-        source: 'command',
-      }),
-  });
+  let result: Awaited<ReturnType<typeof runConsoleCommand>>;
+  try {
+    // The policy answers before anything else: a refused command is refused even while the server is unreachable.
+    checkConsoleCommand(live, input);
+    await ctx.respond.defer(true);
+    await bridge.ensureConnected(live);
+    result = await runConsoleCommand(live, input, {
+      windowMs,
+      onSent: (sent) =>
+        bridge.recordAction(live, {
+          actorId: actor.id,
+          actorName: actor.name,
+          action: 'command',
+          command: sent,
+          source: 'command',
+        }),
+    });
+  } catch (error) {
+    await bridge.audit(live, { ...base, ...auditOutcomeOf(error) });
+    throw error;
+  }
+  await bridge.audit(live, { ...base, command: result.command, result: 'sent' });
+  const { command, output } = result;
   const head = `Sent \`${inert(command, 200).replace(/`/g, "'")}\` to **${inert(live.binding.name, 100)}**.`;
   if (output.length === 0) {
     await ctx.respond.send(`${head} Nothing came back within ${(windowMs / 1000).toFixed(1)} s.`);

@@ -13,6 +13,7 @@ import { UserError } from '../src/discord/errors.ts';
 import { inert } from '../src/discord/format.ts';
 import { addServerOption, memberFacts } from '../src/discord/options.ts';
 import { canManageBindings } from '../src/discord/permissions.ts';
+import { handlePolicy, handleRedact, policyGroup, redactGroup } from '../src/discord/policy-admin.ts';
 
 export const data = new SlashCommandBuilder()
   .setName('server')
@@ -63,7 +64,9 @@ export const data = new SlashCommandBuilder()
   .addSubcommand((s) =>
     addServerOption(s.setName('remove').setDescription('Unbind a server (its console feed stops)'), true),
   )
-  .addSubcommand((s) => s.setName('list').setDescription('List the bound servers and their connection state'));
+  .addSubcommand((s) => s.setName('list').setDescription('List the bound servers and their connection state'))
+  .addSubcommandGroup(policyGroup)
+  .addSubcommandGroup(redactGroup);
 
 export async function autocomplete(
   interaction: AutocompleteInteraction<'cached'>,
@@ -85,6 +88,9 @@ export async function execute(interaction: ChatInputCommandInteraction<'cached'>
     throw new UserError('Only members with the Manage Server or Administrator permission can manage bound servers.');
   }
   const sub = interaction.options.getSubcommand(true);
+  const group = interaction.options.getSubcommandGroup(false);
+  if (group === 'policy') return handlePolicy(interaction, ctx, sub);
+  if (group === 'redact') return handleRedact(interaction, ctx, sub);
   const bridge = ctx.services.bridge;
   if (sub === 'list') {
     await ctx.respond.send({ embeds: [await describeBindings(bridge, interaction.guildId)] });
