@@ -156,6 +156,30 @@ export class ConsoleFeed {
     return state.done;
   }
 
+  /**
+   * Lets what Wings already sent arrive (shutdown): asks for a stats frame and waits for it, since Wings answers on the
+   * same socket after the console lines it wrote before. Resolves at the latest after `timeoutMs`.
+   */
+  async catchUp(timeoutMs: number): Promise<void> {
+    const connection = this.o.live.connection;
+    if (connection.connectionState.kind !== 'ready') return;
+    let done: () => void = () => undefined;
+    const answered = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    const timer = setTimeout(done, timeoutMs);
+    connection.once('stats', done);
+    try {
+      await connection.requestStats();
+      await answered;
+    } catch (error) {
+      this.o.logger.debug({ err: error, binding: this.binding.id }, 'no stats barrier before the shutdown flush');
+    } finally {
+      clearTimeout(timer);
+      connection.off('stats', done);
+    }
+  }
+
   /** Sends what is pending (shutdown). Resolves when the queue is empty, the channel refuses, or the time is up. */
   async flush(timeoutMs: number): Promise<void> {
     const deadline = this.now() + timeoutMs;

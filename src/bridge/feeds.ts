@@ -30,9 +30,18 @@ export class FeedManager {
     return feed;
   }
 
-  /** Posts what is pending in every feed (shutdown), within the time given. */
+  /**
+   * Posts what is pending in every feed (shutdown), within the time given: first the lines Wings has already sent
+   * (still in the socket), then the queue.
+   */
   async flushAll(timeoutMs: number): Promise<void> {
-    await Promise.all([...this.feeds.values()].map((feed) => feed.flush(timeoutMs)));
+    const deadline = Date.now() + timeoutMs;
+    await Promise.all(
+      [...this.feeds.values()].map(async (feed) => {
+        await feed.catchUp(Math.min(1_000, timeoutMs));
+        await feed.flush(Math.max(0, deadline - Date.now()));
+      }),
+    );
   }
 
   private open(live: LiveBinding): void {
