@@ -44,6 +44,8 @@ export class Activity {
     private readonly botAuthed: (server: ChaosServer) => boolean,
     /** Lines the driver may emit into one connection gap; Wings replays the last 150 on `send logs`. */
     private readonly maxGapLines = 100,
+    /** Called right before each emit (the runner snapshots the double's outbound counters). */
+    private readonly beforeEmit: (server: ChaosServer) => void = () => undefined,
   ) {}
 
   /** Emits up to `count` numbered lines on a running server; returns how many were emitted. */
@@ -65,6 +67,7 @@ export class Activity {
       lines.push(gameLine(lineNumber(server.index, seq), this.rng.int(0, 4)));
     }
     try {
+      this.beforeEmit(server);
       server.handle.emitConsole(lines);
     } catch {
       return 0; // went offline between the check and the call

@@ -52,6 +52,8 @@ export interface ChaosReport {
   interactions: InteractionFigures;
   actions: ActionFigures;
   reconnects: { sockets: number; replaysRequested: number };
+  /** How Wings handled each numbered line when published, and why those that never reached the bot were lost. */
+  wingsFate: { live: number; expiredToken: number; noSocket: number; lostExpiredToken: number; lostNoSocket: number };
   memory: MemoryFigures;
   socketsReadyAfterMs: number | undefined;
   exit: { code: number | null; signal: string | null; graceful: boolean };
@@ -93,12 +95,31 @@ async function drive(
   const published = new Map<number, number[]>();
   const authed = new Map<number, Set<number>>();
   const firstAuths = new Map<number, number[]>();
+  // How Wings handled each numbered line at the moment it published it (the double sends synchronously): written to
+  // the bot's socket as console output, replaced by a `jwt error` (the socket's token had expired), or not sent at all
+  // (no authenticated socket). Snapshots are taken right before each emit and after each line.
+  const fate = { live: 0, expiredToken: 0, noSocket: 0 };
+  const lostTo = new Map<number, 'expiredToken' | 'noSocket'>();
+  const outbound = new Map<number, { console: number; jwt: number }>();
+  const snapshot = (s: ChaosServer) => {
+    const sent = panel.metrics.sent(s.handle.uuid);
+    outbound.set(s.index, { console: sent.byEvent['console output'] ?? 0, jwt: sent.byEvent['jwt error'] ?? 0 });
+  };
   for (const s of servers) {
     published.set(s.index, []);
     authed.set(s.index, new Set());
     firstAuths.set(s.index, []);
     s.handle.events.on('console', (line: string, isDaemon: boolean) => {
-      if (!isDaemon) published.get(s.index)?.push(...numbersIn(line));
+      const before = outbound.get(s.index);
+      snapshot(s);
+      const after = outbound.get(s.index);
+      if (isDaemon) return;
+      const numbers = numbersIn(line);
+      published.get(s.index)?.push(...numbers);
+      if (!before || !after || numbers.length === 0) return;
+      const kind = after.console > before.console ? 'live' : after.jwt > before.jwt ? 'expiredToken' : 'noSocket';
+      fate[kind] += numbers.length;
+      if (kind !== 'live') for (const n of numbers) lostTo.set(n, kind);
     });
     s.handle.events.on('auth', (e: { socketId: number; ok: boolean; firstAuth?: boolean }) => {
       if (!e.ok) return;
@@ -141,7 +162,7 @@ async function drive(
   if (exitedEarly) throw new Error(`the bot exited during start (${JSON.stringify(exit)}); see ${bot.logPath}`);
   say(`bot ready; binding ${servers.length} servers`);
 
-  const activity = new Activity(world, rng, (s) => (authed.get(s.index)?.size ?? 0) > 0);
+  const activity = new Activity(world, rng, (s) => (authed.get(s.index)?.size ?? 0) > 0, 100, snapshot);
   await setUp(world, activity);
   say('servers bound, running, panels posted; chaos begins');
 
@@ -318,6 +339,7 @@ async function drive(
     interactions,
     actions: actionTotals,
     reconnects: { sockets, replaysRequested: replays },
+    wingsFate: { ...fate, ...lostBreakdown(lostTo, wire) },
     memory,
     socketsReadyAfterMs,
     exit: { code: finalExit.code, signal: finalExit.signal, graceful },
@@ -325,6 +347,19 @@ async function drive(
     secrets: { searched: secrets.length, jwts: jwts.size, bytesScanned: output.bytes, found },
     violations,
   };
+}
+
+function lostBreakdown(lostTo: Map<number, 'expiredToken' | 'noSocket'>, wire: Map<string, number[]>) {
+  const seen = new Set<number>();
+  for (const list of wire.values()) for (const n of list) seen.add(n);
+  let lostExpiredToken = 0;
+  let lostNoSocket = 0;
+  for (const [n, why] of lostTo) {
+    if (seen.has(n)) continue; // recovered by a replay
+    if (why === 'expiredToken') lostExpiredToken += 1;
+    else lostNoSocket += 1;
+  }
+  return { lostExpiredToken, lostNoSocket };
 }
 
 /** Binds every server through `/server add`, starts it with `/start`, and posts its power panel with `/panel`. */
