@@ -122,7 +122,7 @@ describe('policy, redaction and audit end to end', () => {
         ['redact', 'add', { pattern: 'x+' }],
       ] as const) {
         const text = await serverGroup(group, sub, options, { member, bypassPermissions: true });
-        expect(text, `${member.username} ${group} ${sub}`).toMatch(/Only members with the Manage Server/);
+        expect(text, `${member.user.username} ${group} ${sub}`).toMatch(/Only members with the Manage Server/);
       }
     }
     expect(await serverGroup('policy', 'show')).toBe(
