@@ -8,9 +8,9 @@ import { feedCore } from './feed-core.ts';
 import { feedFlood } from './feed-flood.ts';
 import { machine, renderSection } from './lib/stats.ts';
 import type { Bench } from './lib/types.ts';
-import { scale } from './scale.ts';
+import { scale, scaleOneKey } from './scale.ts';
 
-const BENCHES: Bench[] = [feedCore, feedFlood, cmdRoundtrip, scale];
+const BENCHES: Bench[] = [feedCore, feedFlood, cmdRoundtrip, scale, scaleOneKey];
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
@@ -25,7 +25,7 @@ async function main(): Promise<void> {
     process.exitCode = unknown.length > 0 ? 2 : 0;
     return;
   }
-  const selected = names.length > 0 ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES;
+  const selected = names.length > 0 ? BENCHES.filter((b) => names.includes(b.name)) : BENCHES.filter((b) => !b.optIn);
   const started = Date.now();
   const log = (message: string) =>
     process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${message}\n`);

@@ -3,6 +3,8 @@
  * makes them — so RSS and CPU are the bot's. Started with --expose-gc so memory is read after a full collection.
  */
 
+import { writeFile } from 'node:fs/promises';
+import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.ts';
@@ -35,7 +37,13 @@ function collect(): void {
 function memory() {
   collect();
   const m = process.memoryUsage();
-  return { rss: m.rss, heapUsed: m.heapUsed, external: m.external, arrayBuffers: m.arrayBuffers };
+  return {
+    rss: m.rss,
+    heapTotal: m.heapTotal,
+    heapUsed: m.heapUsed,
+    external: m.external,
+    arrayBuffers: m.arrayBuffers,
+  };
 }
 
 serve(
@@ -49,12 +57,23 @@ serve(
     },
 
     /** Subscribes every target (plus `duplicates` second subscriptions) and waits until all are ready. */
-    async connect(o: { panelUrl: string; targets: ScaleTarget[]; duplicates: number; timeoutMs: number }) {
+    async connect(o: {
+      panelUrl: string;
+      targets: ScaleTarget[];
+      duplicates: number;
+      timeoutMs: number;
+      /** Subscribe this many at a time, each batch after the previous one is ready (0 = all at once, as the Bridge). */
+      batch?: number;
+    }) {
       const h = hub!;
       const started = performance.now();
       let ready = 0;
       const readyAt: number[] = [];
-      for (const t of o.targets) {
+      const batch = o.batch ?? 0;
+      for (const [i, t] of o.targets.entries()) {
+        if (batch > 0 && i > 0 && i % batch === 0) {
+          while (ready < i && performance.now() < started + o.timeoutMs) await delay(5);
+        }
         const sub = h.subscribe({ panelUrl: o.panelUrl, serverId: t.identifier, apiKey: t.apiKey });
         subscriptions.push(sub);
         const c = sub.connection;
@@ -93,8 +112,17 @@ serve(
       };
     },
 
-    /** CPU share and event-loop delay over `ms`, then memory after a full collection. */
-    async quiet(ms: number) {
+    /**
+     * CPU share and event-loop delay over `ms`, then memory after a full collection. With `profilePath`, a CPU profile
+     * of the window is written there (open it in Chrome DevTools); the profiler's own cost then inflates the CPU share.
+     */
+    async quiet(ms: number, profilePath?: string) {
+      const session = profilePath ? new Session() : undefined;
+      if (session) {
+        session.connect();
+        await session.post('Profiler.enable');
+        await session.post('Profiler.start');
+      }
       const loop = monitorEventLoopDelay({ resolution: 10 });
       loop.enable();
       const frames = statsFrames;
@@ -102,10 +130,19 @@ serve(
       const started = performance.now();
       await delay(ms);
       const used = process.cpuUsage(cpu);
+      const heap = process.memoryUsage();
       const wall = performance.now() - started;
       loop.disable();
+      if (session && profilePath) {
+        const { profile } = await session.post('Profiler.stop');
+        await writeFile(profilePath, JSON.stringify(profile));
+        session.disconnect();
+      }
       return {
         cpuShare: (used.user + used.system) / 1000 / wall,
+        userShare: used.user / 1000 / wall,
+        systemShare: used.system / 1000 / wall,
+        heapTotalBeforeGc: heap.heapTotal,
         statsPerSecond: ((statsFrames - frames) * 1000) / wall,
         loopP99Ms: loop.percentile(99) / 1e6,
         loopMaxMs: loop.max / 1e6,

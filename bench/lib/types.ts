@@ -9,5 +9,7 @@ export interface BenchContext {
 export interface Bench {
   name: string;
   summary: string;
+  /** Left out of the default run (too long); runs when named. */
+  optIn?: boolean;
   run(ctx: BenchContext): Promise<Section[]>;
 }
