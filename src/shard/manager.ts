@@ -49,6 +49,9 @@ export interface RunningShards {
   stop(deadlineMs?: number): Promise<void>;
 }
 
+/** What a discord.js shard process reads from its environment (ShardingManager and Shard set these). */
+const DISCORD_JS_SHARD_ENV = ['SHARDING_MANAGER', 'SHARDING_MANAGER_MODE', 'SHARDS', 'SHARD_COUNT', 'DISCORD_TOKEN'];
+
 function defaultScript(): { script: string; execArgv: string[] } {
   const fromSource = import.meta.url.endsWith('.ts');
   const script = fileURLToPath(new URL(fromSource ? './child.ts' : './child.js', import.meta.url));
@@ -72,15 +75,10 @@ export async function startShardManager(options: ShardManagerOptions): Promise<R
 
   manager.on('shardCreate', (shard) => {
     if (options.env) {
-      // discord.js copies process.env and adds SHARDING_MANAGER, SHARDS (the id), SHARD_COUNT and DISCORD_TOKEN.
-      const added = shard.env as Record<string, unknown>;
-      shard.env = {
-        ...options.env,
-        SHARDING_MANAGER: added.SHARDING_MANAGER,
-        SHARDS: added.SHARDS,
-        SHARD_COUNT: added.SHARD_COUNT,
-        DISCORD_TOKEN: added.DISCORD_TOKEN,
-      };
+      // discord.js builds shard.env from process.env plus its own keys; keep only those and use the given environment.
+      const built = shard.env as Record<string, unknown>;
+      const own = Object.fromEntries(DISCORD_JS_SHARD_ENV.map((key) => [key, built[key] ?? process.env[key]]));
+      shard.env = { ...options.env, ...own };
     }
     questions.attach(shard);
     shard.on('spawn', () => {
