@@ -8,7 +8,8 @@
  * for its prom-client JSON and its health, merging the JSON with AggregatorRegistry.aggregate (each shard's series
  * carry a `shard` label, so nothing is summed away). One port is also what a container HEALTHCHECK needs.
  */
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { type Shard, ShardingManager } from 'discord.js';
 import { AggregatorRegistry, Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 import type { Config } from '../config.ts';
@@ -55,7 +56,10 @@ const DISCORD_JS_SHARD_ENV = ['SHARDING_MANAGER', 'SHARDING_MANAGER_MODE', 'SHAR
 function defaultScript(): { script: string; execArgv: string[] } {
   const fromSource = import.meta.url.endsWith('.ts');
   const script = fileURLToPath(new URL(fromSource ? './child.ts' : './child.js', import.meta.url));
-  return { script, execArgv: fromSource ? ['--import', 'tsx'] : [] };
+  // Running from sources (tests, `node --import tsx`): the shard needs the same loader, resolved from here, not from
+  // whatever working directory the bot was started in.
+  const tsx = fromSource ? pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href : undefined;
+  return { script, execArgv: tsx ? ['--import', tsx] : [] };
 }
 
 export async function startShardManager(options: ShardManagerOptions): Promise<RunningShards> {
