@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startWorld, type World } from './e2e/harness.ts';
 import { run } from './e2e/helpers.ts';
 
-const PAUSED_RETRY_MS = 500;
+const PAUSED_RETRY_MS = 300;
 /** Longer than the rest of a message, so each line needs a new message (POST) rather than an edit of the last one. */
 const longLine = (tag: string, n: number) => `${tag} ${String(n).padStart(3, '0')} ${'='.repeat(1200)}`;
 
@@ -81,7 +81,7 @@ describe('a console channel that refuses the bot', () => {
     const { server, channelId, feed } = await bindRunning('Survival', 'console-403');
     const before = posts(channelId).length;
     world.discord.updateChannel(channelId, { botCanSend: false });
-    await keepPrinting(server, 'held', 100);
+    await keepPrinting(server, 'held', 60);
     expect(feed.paused).toMatch(/permission to post in the console channel/);
     expectNoHammering(channelId, 403, before);
     expect(await listField('Survival')).toContain(`Feed paused: ${feed.paused}`);
@@ -94,7 +94,7 @@ describe('a console channel that refuses the bot', () => {
         .join('\n');
     await eventually(() => feed.planner.pendingLines === 0 && !feed.paused, 'the queue to drain', 15_000);
     const numbers = [...text().matchAll(/held (\d{3})/g)].map((m) => Number(m[1]));
-    expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: 60 }, (_, i) => i));
     expect(feed.planner.counters.dropped).toBe(0);
     expect(await listField('Survival')).not.toContain('Feed paused');
   });
@@ -103,10 +103,10 @@ describe('a console channel that refuses the bot', () => {
     const { server, channelId, feed } = await bindRunning('Creative', 'console-404');
     const before = posts(channelId).length;
     world.discord.deleteChannel(channelId);
-    await keepPrinting(server, 'lost', 100);
+    await keepPrinting(server, 'lost', 60);
     expect(feed.paused).toBe('the console channel no longer exists');
     expectNoHammering(channelId, 404, before);
     expect(await listField('Creative')).toContain('Feed paused: the console channel no longer exists');
-    expect(feed.planner.pendingLines).toBe(100);
+    expect(feed.planner.pendingLines).toBe(60);
   });
 });
