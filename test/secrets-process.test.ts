@@ -2,7 +2,7 @@
  * Secret hygiene of the real process (§5): `node --import tsx src/index.ts` at LOG_LEVEL=trace against both doubles,
  * driven through binding, power, console commands, a refused key, token refreshes and a Wings restart, then stopped with
  * SIGTERM in the middle of a console burst and a /restart; and a second start that dies on an unusable store. Everything
- * it wrote (stdout, stderr), everything Discord shows and the SQLite file's bytes are searched for every secret planted:
+ * it wrote (stdout, stderr), its /metrics page, everything Discord shows and the SQLite file's bytes are searched for every secret planted:
  * bot token, API keys, ENCRYPTION_KEY (hex, base64, base64url) and each JWT the panel minted for it (recorded by a
  * proxy in front of the panel), plus anything shaped like a JWT.
  */
@@ -42,6 +42,15 @@ function startBotProcess(env: Record<string, string>, cwd: string): Running {
     child.on('exit', (code, signal) => child.on('close', () => resolve({ code, signal })));
   });
   return { child, output: () => Buffer.concat(chunks).toString('latin1'), exited };
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }
 
 const reply = (h: InteractionHandle, what: string, match: (t: string) => boolean = () => true) =>
@@ -85,6 +94,7 @@ describe('secret hygiene of the real process', () => {
     const wrongKey = `ptlc_${randomBytes(32).toString('hex').slice(0, 43)}`;
     secrets.push({ label: 'API key', value: apiKey }, { label: 'wrong API key', value: wrongKey });
     const storePath = path.join(cwd, 'store.sqlite');
+    const metricsPort = await freePort();
     const bot = startBotProcess(
       {
         DISCORD_TOKEN: discord.botToken,
@@ -94,6 +104,8 @@ describe('secret hygiene of the real process', () => {
         ENCRYPTION_KEY: encryptionKey.toString('hex'),
         LOG_LEVEL: 'trace',
         CMD_OUTPUT_WINDOW_MS: '200',
+        METRICS_PORT: String(metricsPort),
+        METRICS_HOST: '127.0.0.1',
       },
       cwd,
     );
@@ -142,6 +154,9 @@ describe('secret hygiene of the real process', () => {
     await waitFor(() => proxy.tokens.length > before || undefined, 'a token after the Wings restart', 20_000);
     await waitFor(() => panel.metrics.openSockets(server.uuid) === 1 || undefined, 'the socket again', 20_000);
 
+    const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/^# (HELP|TYPE) /m);
+
     // SIGTERM while a burst is being posted and a /restart is being followed.
     server.emitConsole(Array.from({ length: 3000 }, (_, i) => `[INFO]: burst line ${i}`));
     invoke('restart');
@@ -164,6 +179,7 @@ describe('secret hygiene of the real process', () => {
     expect([
       ...findInText(output, secrets, 'the process output'),
       ...findInText(said, secrets, 'Discord'),
+      ...findInText(metrics, secrets, '/metrics'),
       ...findInText(store, secrets, 'the SQLite file'),
     ]).toEqual([]);
   }, 120_000);
