@@ -148,6 +148,22 @@ describe('catalogue: hostile interactions', () => {
     });
   });
 
+  it('a console line over 64 KiB: Wings cuts it at 64 KiB, the feed shows all of it once, within message limits', async () => {
+    const general = world.guild.channel('general').id;
+    const before = new Set(world.discord.messages(general).map((m) => m.id));
+    survival.emitConsole([`BIG:${'Z'.repeat(70_000)}`]);
+    const zs = () =>
+      world.discord
+        .messages(general)
+        .filter((m) => !before.has(m.id))
+        .flatMap((m) => [m.content, ...m.attachments.map((a) => a.content.toString('utf8'))])
+        .join('')
+        .split('Z').length - 1;
+    await eventually(() => zs() >= 64 * 1024 - 4, 'the long line in Discord', 15_000);
+    expect(zs()).toBe(64 * 1024 - 4);
+    for (const m of world.discord.messages(general)) expect(m.content.length).toBeLessThanOrEqual(2000);
+  });
+
   describe('forged panel buttons', () => {
     /** Rewrites the first button of the real panel message, as a forged client payload would carry it. */
     const clickForged = (customId: string, member = world.moderator) => {
