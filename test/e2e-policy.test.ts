@@ -4,6 +4,7 @@
  * (feed, /logs, /cmd) with an address, a panel key or a JWT in it; /audit must say who did what.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { panelCustomId } from '../src/discord/panel-view.ts';
 import { stripAnsi } from '../src/feed/ansi.ts';
 import { eventually, startWorld, type World } from './e2e/harness.ts';
 import { actionFrames, everythingSaid, replyText, run } from './e2e/helpers.ts';
@@ -174,6 +175,29 @@ describe('policy, redaction and audit end to end', () => {
     expect(feedText()).toContain('door code-5678 opened by [IP hidden]');
   });
 
+  it('records a panel button press with the state the server ended in', async () => {
+    const posted = await replyText(run(world, { name: 'panel', member: world.admin }), (t) => t.startsWith('Posted'));
+    expect(posted).toMatch(/^Posted the control panel/);
+    const panel = await eventually(
+      () => world.discord.messages(world.guild.channel('general').id).find((m) => m.components.length > 0),
+      'the panel message',
+    );
+    const bindingId = world.bot.bridge.liveBindings()[0]?.binding.id ?? '';
+    const click = (messageId: string, customId: string) =>
+      world.discord.clickButton({
+        guildId: world.guild.id,
+        channelId: world.guild.channel('general').id,
+        member: world.moderator,
+        messageId,
+        customId,
+      });
+    const ask = click(panel.id, panelCustomId(bindingId, 'restart'));
+    await ask.waitForReply((r) => r.kind === 'callback');
+    const question = await eventually(() => ask.final(), 'the confirmation question');
+    const confirm = click(question.id, panelCustomId(bindingId, 'restart', 'confirm'));
+    await eventually(() => confirm.final()?.content.includes('✅'), 'the restart to finish', 15_000);
+  });
+
   it('/audit shows who did what, newest first, to moderators only, without pinging', async () => {
     const refused = await replyText(
       run(world, { name: 'cmd', member: world.member, options: { command: 'say x' }, bypassPermissions: true }),
@@ -197,6 +221,7 @@ describe('policy, redaction and audit end to end', () => {
     expect(text).toContain(`mo-moderator (${world.moderator.user.id}) · /cmd say hello · sent`);
     expect(text).toMatch(/alice-admin \(\d+\) · start · sent → running/);
     expect(text).toContain('/cmd whois steve · sent');
+    expect(text).toContain(`mo-moderator (${world.moderator.user.id}) · restart (panel) · sent → running`);
     // Entries are newest first: the start came before every /cmd.
     expect(lines.at(-1)).toMatch(/ · start · sent/);
     expect(text.startsWith('```\n')).toBe(true);
