@@ -114,6 +114,18 @@ describe('policy, redaction and audit end to end', () => {
     expect(stripAnsi(feedText())).toContain('login from [IP hidden] ok');
   });
 
+  it('de-duplicates a reconnect replay on redacted lines: each line once, still hidden', async () => {
+    server.emitConsole(Array.from({ length: 5 }, (_, i) => `pre-gap ${i} from 10.9.8.${i}`));
+    await eventually(() => feedText().includes('pre-gap 4 from [IP hidden]'), 'lines before the drop');
+    world.panel.faults.dropSockets(server.uuid);
+    server.emitConsole(Array.from({ length: 3 }, (_, i) => `in-gap ${i} from 10.9.9.${i}`));
+    await eventually(() => feedText().includes('in-gap 2 from [IP hidden]'), 'the gap filled', 20_000);
+    const text = feedText();
+    for (let i = 0; i < 5; i++) expect(text.split(`pre-gap ${i} from [IP hidden]`).length - 1).toBe(1);
+    for (let i = 0; i < 3; i++) expect(text.split(`in-gap ${i} from [IP hidden]`).length - 1).toBe(1);
+    expect(text).not.toMatch(/10\.9\.[89]\./);
+  });
+
   it('lets only Manage Server members change the policy or the redaction rules', async () => {
     for (const member of [world.member, world.moderator]) {
       for (const [group, sub, options] of [
