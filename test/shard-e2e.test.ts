@@ -217,6 +217,30 @@ describe.skipIf(!redisUrl)('two shard processes over one Redis store', () => {
     }
   });
 
+  it('starts a killed shard again, which brings its guilds back from the shared store', async () => {
+    const victim = running?.manager.shards.get(1)?.process;
+    expect(victim?.pid).toBeDefined();
+    const health = async () => (await fetch(`${running?.metricsServer?.url}/healthz`)).status;
+    victim?.kill('SIGKILL');
+    await waitFor(async () => ((await health()) === 503 ? true : undefined), 'unhealthy while shard 1 is down');
+    await waitFor(async () => ((await health()) === 200 ? true : undefined), 'healthy again', 30_000);
+    const text = await metricsText();
+    expect(sample(text, 'ptero_bridge_shard_restarts_total{shard="1"}')).toBe(1);
+    expect(sample(text, 'ptero_bridge_shard_restarts_total{shard="0"}') ?? 0).toBe(0);
+    const owned = worlds.filter((w) => w.shard === 1);
+    expect(sample(text, 'ptero_bridge_bindings_live{shard="1"}')).toBe(owned.length);
+    for (const w of owned) {
+      await waitFor(() => (panel.metrics.openSockets(w.server.uuid) === 1 ? true : undefined), 'the socket again');
+      const consoleId = w.guild.channel('console').id;
+      w.server.emitConsole(['after the shard restart']);
+      await waitFor(
+        () => discord.messages(consoleId).some((m) => m.content.includes('after the shard restart')) || undefined,
+        'the feed after the restart',
+      );
+    }
+    for (const w of worlds) expect(panel.metrics.openSockets(w.server.uuid)).toBe(1);
+  }, 45_000);
+
   it('stops every shard process on stop()', async () => {
     const children = [...(running?.manager.shards.values() ?? [])].map((s) => s.process);
     expect(children.every((c) => c && c.exitCode === null)).toBe(true);

@@ -25,6 +25,7 @@ export interface BotProcessOptions {
 
 export interface RunningBot {
   readonly bot: Bot;
+  /** Attached to the bot when given in the options or served; otherwise idle. */
   readonly metrics: BotMetrics;
   readonly metricsServer: MetricsServer | undefined;
   /** True once start() finished: the gateway is ready and this process's bindings are live. */
@@ -40,8 +41,9 @@ export async function runBotProcess(options: BotProcessOptions): Promise<Running
     logger.fatal({ err: error }, `cannot start: ${message}`);
     process.exit(1);
   });
-  const metrics = options.metrics ?? new BotMetrics();
-  observeBot(metrics, bot);
+  const metrics = options.metrics ?? new BotMetrics({ processMetrics: options.serve !== undefined });
+  // Nobody reads the metrics of a lone process without METRICS_PORT: skip the listeners and process sampling then.
+  if (options.metrics || options.serve) observeBot(metrics, bot);
   let isStarted = false;
   let metricsServer: MetricsServer | undefined;
   if (options.serve) {
