@@ -1,7 +1,8 @@
 /**
  * SHARDS through the real entry point (src/index.ts in a child process, as `npm start` runs it): a SQLite store with
  * more than one shard is refused with one line (also when `auto` resolves to 2 through DISCORD_API_BASE), and
- * SHARDS=1 runs the manager with the production shard script, serves /healthz on METRICS_PORT and stops on SIGTERM.
+ * SHARDS=1 runs the manager with the production shard script, serves /healthz on METRICS_PORT and stops on SIGTERM;
+ * without SHARDS the one process serves METRICS_PORT itself.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -88,9 +89,8 @@ describe('SHARDS at npm start', () => {
     expect(discord.metrics.identifies).toBe(0);
   });
 
-  it('SHARDS=1 runs the production shard script, serves /healthz and stops on SIGTERM', async () => {
-    const port = await freePort();
-    const { child, exited } = startEntry({ ...base, SHARDS: '1', METRICS_PORT: String(port) }, cwd);
+  /** Polls /healthz until 200; fails early if the process exits. */
+  async function healthy(port: number, exited: Promise<Exit>): Promise<void> {
     let early: Exit | undefined;
     void exited.then((r) => {
       early = r;
@@ -106,10 +106,30 @@ describe('SHARDS at npm start', () => {
       );
       if (status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
     }
+  }
+
+  it('without SHARDS one process serves /metrics and /healthz on METRICS_PORT', async () => {
+    const port = await freePort();
+    const { child, exited } = startEntry({ ...base, METRICS_PORT: String(port) }, cwd);
+    await healthy(port, exited);
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    expect(metrics).toContain('ptero_bridge_gateway_ready 1');
+    expect(metrics).not.toContain('shard=');
+    child.kill('SIGTERM');
+    const result = await exited;
+    expect(result.code, result.stderr).toBe(0);
+    await discord.waitFor(() => (discord.liveSessions().length === 0 ? true : undefined), 5_000, 'no live session');
+  }, 40_000);
+
+  it('SHARDS=1 runs the production shard script, serves /healthz and stops on SIGTERM', async () => {
+    const port = await freePort();
+    const identifiesBefore = discord.metrics.identifyLog.length;
+    const { child, exited } = startEntry({ ...base, SHARDS: '1', METRICS_PORT: String(port) }, cwd);
+    await healthy(port, exited);
     const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
     expect(metrics).toContain('ptero_bridge_gateway_ready{shard="0"} 1');
     expect(metrics).toContain('ptero_bridge_shard_up{shard="0"} 1');
-    expect(discord.metrics.identifyLog.map((i) => i.shard.join('/'))).toEqual(['0/1']);
+    expect(discord.metrics.identifyLog.slice(identifiesBefore).map((i) => i.shard.join('/'))).toEqual(['0/1']);
     child.kill('SIGTERM');
     const result = await exited;
     expect(result.code, result.stderr).toBe(0);
