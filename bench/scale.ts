@@ -3,13 +3,20 @@
  * run in a child process of their own (hosts/panel-host.ts, hosts/scale-bot.ts), so every figure is the bot's alone.
  * Every server runs and sends stats once a second; nothing prints to the console ("quiet").
  */
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PanelCounts, ScaleTarget } from './hosts/panel-host.ts';
 import { startHost } from './lib/rpc.ts';
 import { fmt, fmtInt, fmtKiB, fmtMiB, fmtPct, median, type Row, type Section } from './lib/stats.ts';
 import type { Bench, BenchContext } from './lib/types.ts';
+import { delay } from './lib/wait.ts';
 
 const GIB = 1024 ** 3;
+/**
+ * After the start, before the quiet window: the start's HTTP keep-alive connections time out (panel side 5 s) and
+ * PanelClient's per-request AbortSignal.timeout (10 s) timers fire — both are start-up residue, not steady state.
+ */
+const SETTLE_MS = 11_000;
 const PANEL_HOST = fileURLToPath(new URL('./hosts/panel-host.ts', import.meta.url));
 const BOT_HOST = fileURLToPath(new URL('./hosts/scale-bot.ts', import.meta.url));
 
@@ -27,6 +34,7 @@ interface ConnectResult {
   lastReadyMs: number;
   states: Record<string, number>;
   reasons: Record<string, number>;
+  retries: Record<string, number>;
   hubSize: number;
   subscriptions: number;
   logLines: number;
@@ -57,7 +65,7 @@ export interface StepResult {
 async function step(
   bindings: number,
   perKey: number,
-  o: { quietMs: number; connectTimeoutMs: number; log: (m: string) => void },
+  o: { quietMs: number; connectTimeoutMs: number; log: (m: string) => void; raw?: boolean },
 ): Promise<StepResult> {
   const panel = await startHost(PANEL_HOST);
   const bot = await startHost(BOT_HOST, { execArgv: ['--expose-gc', '--max-old-space-size=4096'] });
@@ -65,18 +73,35 @@ async function step(
     const panelUrl = await panel.call<string>('start', { statsIntervalMs: 1000 });
     const targets = await panel.call<ScaleTarget[]>('addServers', { count: bindings, perKey });
     const baseline = await bot.call<Memory>('init', panelUrl);
-    o.log(`scale: ${fmtInt(bindings)} bindings (${fmtInt(perKey)} servers per API key): connecting`);
-    const connect = await bot.call<ConnectResult>('connect', {
-      panelUrl,
-      targets,
-      duplicates: Math.round(bindings / 10),
-      timeoutMs: o.connectTimeoutMs,
-    });
+    o.log(
+      `scale: ${fmtInt(bindings)} ${o.raw ? 'bare ws clients' : 'bindings'} (${fmtInt(perKey)} servers per API key): connecting`,
+    );
+    const connect = o.raw
+      ? rawConnect(
+          await bot.call<{ ready: number; lastReadyMs: number }>('connectRaw', {
+            panelUrl,
+            targets,
+            timeoutMs: o.connectTimeoutMs,
+          }),
+          bindings,
+        )
+      : await bot.call<ConnectResult>('connect', {
+          panelUrl,
+          targets,
+          duplicates: Math.round(bindings / 10),
+          timeoutMs: o.connectTimeoutMs,
+        });
     o.log(
       `scale: ${fmtInt(connect.ready)}/${fmtInt(bindings)} ready in ${fmtInt(connect.lastReadyMs)} ms; measuring quiet`,
     );
     const panelCounts = await panel.call<PanelCounts>('counts');
-    const quiet = await bot.call<QuietResult>('quiet', o.quietMs);
+    await delay(SETTLE_MS);
+    // BENCH_PROFILE_DIR=/some/dir writes a CPU profile of each quiet window there (the profiler inflates the CPU share).
+    const profileDir = process.env.BENCH_PROFILE_DIR;
+    const profilePath = profileDir
+      ? path.join(profileDir, `scale-${o.raw ? 'raw' : 'hub'}-${bindings}.cpuprofile`)
+      : undefined;
+    const quiet = await bot.call<QuietResult>('quiet', o.quietMs, profilePath);
     return {
       bindings,
       perKey,
@@ -93,7 +118,7 @@ async function step(
   }
 }
 
-function baselineSection(runs: StepResult[]): Section {
+function baselineSection(runs: StepResult[], floor: StepResult): Section {
   const byRss = [...runs].sort((a, b) => a.rssPerBinding - b.rssPerBinding);
   const r = byRss[Math.floor((byRss.length - 1) / 2)]!;
   const cpu = median(runs.map((x) => x.quiet.cpuShare));
@@ -120,6 +145,11 @@ function baselineSection(runs: StepResult[]): Section {
       goal: '< 5 % of a core',
       ok: cpu < 0.05,
       note: `runs: ${cpuList}; user ${fmtPct(r.quiet.userShare)} + system ${fmtPct(r.quiet.systemShare)}; ${fmtInt(r.quiet.statsPerSecond)} stats frames/s; loop delay p99 ${fmt(r.quiet.loopP99Ms, 1)} ms`,
+    },
+    {
+      metric: 'floor: bare ws clients, RSS per socket / CPU quiet',
+      value: `${fmtKiB(floor.rssPerBinding)} / ${fmtPct(floor.quiet.cpuShare)}`,
+      note: `same run: hub ÷ floor = ${fmt(r.rssPerBinding / floor.rssPerBinding, 2)}× RSS, ${fmt(cpu / floor.quiet.cpuShare, 2)}× CPU; heap ${fmtKiB(floor.heapPerBinding)}/socket`,
     },
     {
       metric: 'time to connect all',
@@ -157,18 +187,44 @@ function baselineSection(runs: StepResult[]): Section {
   };
 }
 
-function stepRow(r: StepResult, verdict: string): string[] {
-  return [
-    fmtInt(r.bindings),
-    `${fmtInt(r.connect.ready)}`,
-    `${fmt(r.connect.lastReadyMs / 1000, 1)} s`,
-    fmtMiB(r.quiet.memory.rss),
-    fmtKiB(r.rssPerBinding),
-    fmtPct(r.quiet.cpuShare),
-    `${fmt(r.quiet.loopP99Ms, 0)} ms`,
-    fmtInt(r.panel.status429),
-    verdict,
-  ];
+function rawConnect(r: { ready: number; lastReadyMs: number }, n: number): ConnectResult {
+  return {
+    ready: r.ready,
+    ms: r.lastReadyMs,
+    p50ReadyMs: Number.NaN,
+    lastReadyMs: r.lastReadyMs,
+    states: {},
+    reasons: {},
+    retries: {},
+    hubSize: n,
+    subscriptions: n,
+    logLines: 0,
+  };
+}
+
+function topRetries(retries: Record<string, number>): string {
+  const list = Object.entries(retries).sort((a, b) => b[1] - a[1]);
+  if (list.length === 0) return 'no retries';
+  return `retries: ${list
+    .slice(0, 2)
+    .map(([reason, n]) => `${fmtInt(n)}× “${reason}”`)
+    .join(', ')}`;
+}
+
+function stepRow(r: StepResult, verdict: string): Row {
+  return {
+    metric: `${fmtInt(r.bindings)} bindings`,
+    value: `${fmtMiB(r.quiet.memory.rss)} · ${fmtPct(r.quiet.cpuShare)}`,
+    note: [
+      `${fmtKiB(r.rssPerBinding)}/binding`,
+      `${fmtInt(r.connect.ready)} ready in ${fmt(r.connect.lastReadyMs / 1000, 1)} s`,
+      `${fmtInt(r.quiet.statsPerSecond)} stats/s`,
+      `loop p99 ${fmt(r.quiet.loopP99Ms, 0)} ms`,
+      `${fmtInt(r.panel.requests)} panel requests, ${fmtInt(r.panel.status429)} × 429`,
+      topRetries(r.connect.retries),
+      verdict,
+    ].join(' · '),
+  };
 }
 
 export const scale: Bench = {
@@ -180,44 +236,31 @@ export const scale: Bench = {
     const o = { quietMs, connectTimeoutMs: ctx.quick ? 60_000 : 120_000, log: ctx.log };
     const sections: Section[] = [];
     const steps = ctx.quick ? [1000, 2000] : [1000, 2000, 5000, 10_000];
-    const table: string[][] = [];
+    const table: Row[] = [];
     let stoppedBecause = 'every step fitted';
     // RSS after a connection burst varies from run to run (heap sizing, allocator high-water): repeat the baseline.
     const baselineRuns: StepResult[] = [];
     for (let i = 0; i < (ctx.quick ? 1 : 3); i++) baselineRuns.push(await step(1000, perKey, o));
-    sections.push(baselineSection(baselineRuns));
+    const floor = await step(1000, perKey, { ...o, raw: true });
+    sections.push(baselineSection(baselineRuns, floor));
     for (const n of steps) {
       const r = n === 1000 ? baselineRuns[baselineRuns.length - 1]! : await step(n, perKey, o);
       const reasons: string[] = [];
-      if (r.connect.ready < n)
+      if (r.connect.ready < n) {
         reasons.push(`only ${fmtInt(r.connect.ready)} connected (${JSON.stringify(r.connect.reasons)})`);
+      }
       if (r.quiet.memory.rss >= GIB) reasons.push('RSS ≥ 1 GiB');
       if (r.quiet.cpuShare >= 1) reasons.push('CPU ≥ one core');
       table.push(stepRow(r, reasons.length === 0 ? 'fits' : reasons.join('; ')));
       if (reasons.length > 0) {
-        stoppedBecause = `stopped at ${fmtInt(n)}: ${reasons.join('; ')}`;
+        stoppedBecause = `Stopped at ${fmtInt(n)}: ${reasons.join('; ')}`;
         break;
       }
     }
-    const header = [
-      'bindings',
-      'ready',
-      'connect all',
-      'RSS',
-      'RSS/binding',
-      'CPU quiet',
-      'loop p99',
-      '429s',
-      'verdict',
-    ];
     sections.push({
       title: 'scale — stepping up (limit: RSS < 1 GiB and CPU < one core)',
-      method: `Fresh bot and double per step; ${perKey} servers per API key; ${quietMs / 1000} s quiet window. ${stoppedBecause}.`,
-      rows: table.map((c) => ({
-        metric: `${c[0]} bindings`,
-        value: `${c[3]} (${c[4]}/binding)`,
-        note: `${header[1]} ${c[1]} · ${header[2]} ${c[2]} · ${header[5]} ${c[5]} · ${header[6]} ${c[6]} · ${header[7]} ${c[7]} · ${c[8]}`,
-      })),
+      method: `Fresh bot and double per step; ${perKey} servers per API key; ${quietMs / 1000} s quiet window; value = RSS after GC · CPU share when quiet. ${stoppedBecause}.`,
+      rows: table,
     });
     return sections;
   },

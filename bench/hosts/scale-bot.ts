@@ -7,6 +7,7 @@ import { writeFile } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
+import WebSocket from 'ws';
 import { createLogger } from '../../src/log.ts';
 import type { ConnectionState } from '../../src/wings/connection.ts';
 import { WingsHub, type WingsSubscription } from '../../src/wings/hub.ts';
@@ -25,6 +26,7 @@ const logger = createLogger({ level: 'info', destination: sink });
 let hub: WingsHub | undefined;
 const subscriptions: WingsSubscription[] = [];
 let statsFrames = 0;
+const rawSockets: WebSocket[] = [];
 
 function collect(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -69,6 +71,8 @@ serve(
       const started = performance.now();
       let ready = 0;
       const readyAt: number[] = [];
+      /** Why connections went to `retrying` during the start (reason text with numbers blanked), and how often. */
+      const retries: Record<string, number> = {};
       const batch = o.batch ?? 0;
       for (const [i, t] of o.targets.entries()) {
         if (batch > 0 && i > 0 && i % batch === 0) {
@@ -83,6 +87,11 @@ serve(
         });
         c.on('stats', () => {
           statsFrames++;
+        });
+        c.on('state', (state: ConnectionState) => {
+          if (state.kind !== 'retrying') return;
+          const reason = state.reason.replace(/\d+/g, 'N').slice(0, 80);
+          retries[reason] = (retries[reason] ?? 0) + 1;
         });
       }
       for (let i = 0; i < o.duplicates; i++) {
@@ -106,10 +115,44 @@ serve(
         lastReadyMs: readyAt[readyAt.length - 1] ?? Number.NaN,
         states,
         reasons,
+        retries,
         hubSize: h.size,
         subscriptions: subscriptions.length,
         logLines: sink.lines,
       };
+    },
+
+    /**
+     * The floor to compare with: bare `ws` clients (token from the panel, Origin, auth, JSON.parse of every frame), no
+     * hub, no PanelClient, no state machine. Same targets, same double.
+     */
+    async connectRaw(o: { panelUrl: string; targets: ScaleTarget[]; timeoutMs: number }) {
+      const started = performance.now();
+      let ready = 0;
+      let last = 0;
+      await Promise.all(
+        o.targets.map(async (t) => {
+          const res = await fetch(`${o.panelUrl}/api/client/servers/${t.identifier}/websocket`, {
+            headers: { Authorization: `Bearer ${t.apiKey}`, Accept: 'application/json' },
+          });
+          const { data } = (await res.json()) as { data: { token: string; socket: string } };
+          const ws = new WebSocket(data.socket, { origin: o.panelUrl, perMessageDeflate: false });
+          rawSockets.push(ws);
+          ws.on('open', () => ws.send(JSON.stringify({ event: 'auth', args: [data.token] })));
+          ws.on('message', (raw) => {
+            const frame = JSON.parse(raw.toString()) as { event: string; args?: string[] };
+            if (frame.event === 'auth success') {
+              ready++;
+              last = performance.now() - started;
+            } else if (frame.event === 'stats') {
+              JSON.parse(frame.args?.[0] ?? '{}');
+              statsFrames++;
+            }
+          });
+        }),
+      );
+      while (ready < o.targets.length && performance.now() < started + o.timeoutMs) await delay(20);
+      return { ready, lastReadyMs: last };
     },
 
     /**
@@ -152,6 +195,7 @@ serve(
     },
   },
   async () => {
+    for (const ws of rawSockets) ws.terminate();
     await hub?.closeAll();
   },
 );
