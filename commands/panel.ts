@@ -11,9 +11,9 @@ import type { LiveBinding } from '../src/bridge/bridge.ts';
 import type { CommandContext } from '../src/discord/command.ts';
 import { UserError } from '../src/discord/errors.ts';
 import { inert } from '../src/discord/format.ts';
-import { addServerOption, assertModerator, memberFacts, resolveForModerator } from '../src/discord/options.ts';
+import { addServerOption, memberFacts, resolveForModerator } from '../src/discord/options.ts';
 import { PANEL_PREFIX, panelCustomId, parsePanelCustomId } from '../src/discord/panel-view.ts';
-import { runPowerFlow } from '../src/discord/power-flow.ts';
+import { assertModeratorAudited, auditBase, runPowerFlow } from '../src/discord/power-flow.ts';
 
 export const data = addServerOption(
   new SlashCommandBuilder()
@@ -63,10 +63,11 @@ export async function handleComponent(
   const parsed = parsePanelCustomId(interaction.customId);
   if (!parsed || !interaction.isButton()) throw new UserError('This button is not one the bot knows.');
   const live: LiveBinding = await bindingOfButton(interaction, ctx, parsed.bindingId);
-  // Discord does not gate buttons: every click is checked.
-  assertModerator(memberFacts(interaction), live);
-  const name = inert(live.binding.name, 64);
   const { action, step } = parsed;
+  // Discord does not gate buttons: every click is checked, and a refused one is audited.
+  const actor = { id: interaction.user.id, name: interaction.member.displayName, source: 'button' } as const;
+  await assertModeratorAudited(ctx, live, memberFacts(interaction), auditBase(actor, action));
+  const name = inert(live.binding.name, 64);
 
   if (step === 'cancel') {
     await ctx.respond.update({ content: `Cancelled: ${name} was not touched.`, components: [] });
@@ -103,12 +104,6 @@ export async function handleComponent(
       : (text: string) => ctx.respond.send(text);
   if (step === 'confirm') await ctx.respond.update({ content: `**${name}**: sending ${action}…`, components: [] });
   else await ctx.respond.defer(true);
-  await runPowerFlow(
-    live,
-    action,
-    { id: interaction.user.id, name: interaction.member.displayName, source: 'button' },
-    ctx,
-    show,
-  );
+  await runPowerFlow(live, action, actor, ctx, show);
   ctx.services.panels.refresh(live.binding.id);
 }

@@ -215,6 +215,8 @@ describe('policy, redaction and audit end to end', () => {
       run(world, { name: 'cmd', member: world.member, options: { command: 'say x' }, bypassPermissions: true }),
     );
     expect(refused).toMatch(/Only moderators/);
+    const refusedPower = await replyText(run(world, { name: 'kill', member: world.member, bypassPermissions: true }));
+    expect(refusedPower).toMatch(/Only moderators/);
     const denied = await replyText(run(world, { name: 'audit', member: world.member, bypassPermissions: true }));
     expect(denied).toMatch(/Only moderators/);
 
@@ -227,7 +229,8 @@ describe('policy, redaction and audit end to end', () => {
     const embed = await eventually(() => handle.final()?.embeds?.[0], 'the audit embed');
     const text = String(embed.description);
     const lines = text.split('\n').filter((l) => / · /.test(l));
-    expect(lines[0]).toContain(`bob-member (${world.member.user.id}) · /cmd say x · refused: no permission`);
+    expect(lines[0]).toContain(`bob-member (${world.member.user.id}) · kill · refused: no permission`);
+    expect(lines[1]).toContain(`bob-member (${world.member.user.id}) · /cmd say x · refused: no permission`);
     expect(text).toContain(`alice-admin (${world.admin.user.id}) · /cmd op bob · refused by policy`);
     expect(text).toContain('/cmd op bob · sent');
     expect(text).toContain(`mo-moderator (${world.moderator.user.id}) · /cmd say hello · sent`);

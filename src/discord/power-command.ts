@@ -2,8 +2,8 @@
 import { InteractionContextType, PermissionFlagsBits, SlashCommandBuilder } from 'discord.js';
 import type { PowerAction } from '../wings/protocol.ts';
 import type { CommandContext, CommandModule } from './command.ts';
-import { addServerOption, resolveForModerator } from './options.ts';
-import { runPowerFlow } from './power-flow.ts';
+import { addServerOption, memberFacts } from './options.ts';
+import { assertModeratorAudited, auditBase, runPowerFlow } from './power-flow.ts';
 
 export function powerCommand(action: PowerAction, description: string): Pick<CommandModule, 'data' | 'execute'> {
   const data = addServerOption(
@@ -16,15 +16,12 @@ export function powerCommand(action: PowerAction, description: string): Pick<Com
   return {
     data,
     async execute(interaction, ctx: CommandContext) {
-      const live = await resolveForModerator(interaction, ctx);
+      const live = await ctx.services.bridge.resolve(interaction.guildId, interaction.options.getString('server'));
+      const actor = { id: interaction.user.id, name: interaction.member.displayName, source: 'command' } as const;
+      // A refused attempt is part of the audit trail too.
+      await assertModeratorAudited(ctx, live, memberFacts(interaction), auditBase(actor, action));
       await ctx.respond.defer(true);
-      await runPowerFlow(
-        live,
-        action,
-        { id: interaction.user.id, name: interaction.member.displayName, source: 'command' },
-        ctx,
-        (text) => ctx.respond.send(text),
-      );
+      await runPowerFlow(live, action, actor, ctx, (text) => ctx.respond.send(text));
     },
   };
 }
