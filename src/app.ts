@@ -36,6 +36,7 @@ export interface Bot {
   readonly hub: WingsHub;
   readonly commands: Map<string, CommandModule>;
   readonly feeds: FeedManager;
+  readonly router: InteractionRouter;
   /** Resolves once the gateway is ready and the bindings of the guilds this process serves are live. */
   start(): Promise<void>;
   /** Graceful: stop taking interactions, finish replies in flight, close sockets and the store, destroy the client. */
@@ -99,12 +100,15 @@ export async function createBot(options: BotOptions): Promise<Bot> {
     hub,
     commands,
     feeds,
+    router,
     async start() {
       const ready = new Promise<void>((resolve) => client.once(Events.ClientReady, () => resolve()));
       await client.login(config.DISCORD_TOKEN);
       await ready;
       const applicationId = client.application?.id ?? client.user?.id;
-      if (applicationId) {
+      // Under sharding one process registers: every shard holds the same definitions.
+      const registers = !client.shard || client.shard.ids.includes(0);
+      if (applicationId && registers) {
         try {
           await registerIfChanged({
             rest: client.rest,

@@ -3,6 +3,7 @@
  * every failure into a reply (Skyra's single error listener): typed user errors become their own sentence, anything else
  * "Something went wrong (ref XXXX)" with the full error logged under that reference.
  */
+import { EventEmitter } from 'node:events';
 import type { Interaction, RepliableInteraction } from 'discord.js';
 import type { BotServices, CommandModule } from './command.ts';
 import { errorReference, userMessageOf } from './errors.ts';
@@ -11,7 +12,14 @@ import { Responder } from './responder.ts';
 /** Work that may exceed Discord's 3 s deadline is deferred automatically after this long. */
 const AUTO_DEFER_MS = 1_500;
 
-export class InteractionRouter {
+/** How one interaction ended, for metrics: `refused` = a typed user error, `error` = anything else. */
+export interface InteractionOutcome {
+  /** The slash command's name, or `button:<prefix>` for components. */
+  name: string;
+  result: 'ok' | 'refused' | 'error';
+}
+
+export class InteractionRouter extends EventEmitter<{ settled: [outcome: InteractionOutcome] }> {
   private readonly byPrefix = new Map<string, CommandModule>();
   private readonly inFlight = new Set<Promise<void>>();
   private accepting = true;
@@ -20,6 +28,7 @@ export class InteractionRouter {
     private readonly commands: Map<string, CommandModule>,
     private readonly services: BotServices,
   ) {
+    super();
     for (const mod of commands.values()) if (mod.componentPrefix) this.byPrefix.set(mod.componentPrefix, mod);
   }
 
@@ -59,6 +68,7 @@ export class InteractionRouter {
     if (!interaction.isRepliable()) return;
 
     const respond = new Responder(interaction);
+    let routed: string | undefined;
     try {
       if (!this.accepting) {
         await respond.sendError('The bot is restarting; please try again in a moment.');
@@ -77,7 +87,9 @@ export class InteractionRouter {
         }
         respond.autoDefer(AUTO_DEFER_MS);
         logger.debug({ command: interaction.commandName }, 'command received');
+        routed = interaction.commandName;
         await mod.execute(interaction, ctx);
+        this.emit('settled', { name: routed, result: 'ok' });
       } else if (interaction.isMessageComponent()) {
         const prefix = interaction.customId.split(':', 1)[0] ?? '';
         const mod = this.byPrefix.get(prefix);
@@ -85,9 +97,12 @@ export class InteractionRouter {
           await respond.sendError('This button is no longer handled by the bot.');
           return;
         }
+        routed = `button:${prefix}`;
         await mod.handleComponent(interaction, ctx);
+        this.emit('settled', { name: routed, result: 'ok' });
       }
     } catch (error) {
+      if (routed) this.emit('settled', { name: routed, result: userMessageOf(error) ? 'refused' : 'error' });
       await this.reportError(respond, interaction, error, logger);
     } finally {
       respond.dispose();

@@ -1,11 +1,10 @@
 /**
- * Discord-side metrics: REST responses and 429s from discord.js's own REST events, and slash command results by
- * wrapping each command module's `execute` (the router looks modules up in the shared map on every interaction).
+ * Discord-side metrics: REST responses and 429s from discord.js's own REST events, and interaction results from the
+ * router's `settled` event.
  */
 import type { REST } from 'discord.js';
-import type { CommandModule } from '../discord/command.ts';
-import { userMessageOf } from '../discord/errors.ts';
-import type { BotMetrics, CommandResult } from './registry.ts';
+import type { InteractionOutcome, InteractionRouter } from '../discord/router.ts';
+import type { BotMetrics } from './registry.ts';
 
 const RATE_LIMIT_SCOPES = new Set(['user', 'global', 'shared']);
 
@@ -30,31 +29,10 @@ export function observeRest(rest: REST, metrics: BotMetrics): () => void {
   };
 }
 
-const instrumented = new WeakSet<CommandModule>();
-
-/** An error with a user-facing sentence is a refusal (bad input, missing permission); anything else is an error. */
-export function commandResult(error: unknown): CommandResult {
-  return userMessageOf(error) ? 'refused' : 'error';
-}
-
-/** Replaces each module in the map with one whose `execute` counts its result. Idempotent. */
-export function instrumentCommands(commands: Map<string, CommandModule>, metrics: BotMetrics): void {
-  for (const [name, mod] of commands) {
-    if (instrumented.has(mod)) continue;
-    const original = mod.execute;
-    const wrapped: CommandModule = {
-      ...mod,
-      async execute(interaction, ctx) {
-        try {
-          await original.call(mod, interaction, ctx);
-        } catch (error) {
-          metrics.commands.inc({ command: name, result: commandResult(error) });
-          throw error;
-        }
-        metrics.commands.inc({ command: name, result: 'ok' });
-      },
-    };
-    instrumented.add(wrapped);
-    commands.set(name, wrapped);
-  }
+/** Counts every routed interaction by name and result, from the router's one `settled` event. */
+export function countCommands(router: InteractionRouter, metrics: BotMetrics): () => void {
+  const onSettled = (outcome: InteractionOutcome) =>
+    metrics.commands.inc({ command: outcome.name, result: outcome.result });
+  router.on('settled', onSettled);
+  return () => router.off('settled', onSettled);
 }

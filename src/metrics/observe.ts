@@ -7,12 +7,12 @@ import { Status } from 'discord.js';
 import type { Bot } from '../app.ts';
 import type { LiveBinding } from '../bridge/bridge.ts';
 import type { ConsoleFeed } from '../bridge/console-feed.ts';
-import { instrumentCommands, observeRest } from './discord.ts';
+import { countCommands, observeRest } from './discord.ts';
 import { FeedTracker } from './feed.ts';
 import type { BotMetrics } from './registry.ts';
 import { WingsTracker } from './wings.ts';
 
-export type ObservedBot = Pick<Bot, 'client' | 'bridge' | 'feeds' | 'commands'>;
+export type ObservedBot = Pick<Bot, 'client' | 'bridge' | 'feeds' | 'router'>;
 
 /** True while discord.js has a ready session on every gateway shard this process runs. */
 export function gatewayReady(client: Bot['client']): boolean {
@@ -43,7 +43,7 @@ export function observeBot(metrics: BotMetrics, bot: ObservedBot): () => void {
   bot.bridge.prependListener('activated', onActivated);
   bot.bridge.prependListener('deactivated', beforeFeedChange);
   const detachRest = observeRest(bot.client.rest, metrics);
-  instrumentCommands(bot.commands, metrics);
+  const detachCommands = countCommands(bot.router, metrics);
   const removeCollector = metrics.addCollector(() => {
     const live = bot.bridge.liveBindings();
     for (const binding of live) {
@@ -59,6 +59,7 @@ export function observeBot(metrics: BotMetrics, bot: ObservedBot): () => void {
     bot.bridge.off('activated', onActivated);
     bot.bridge.off('deactivated', beforeFeedChange);
     detachRest();
+    detachCommands();
     removeCollector();
     wings.detachAll();
   };
