@@ -86,6 +86,11 @@ export interface InteractionFigures {
   late: number;
   /** Deliverable but never acknowledged at all. */
   unanswered: number;
+  /**
+   * Never acknowledged because every session it was dispatched to ended (non-resumable close) within Discord's 3 s:
+   * the event went down with the session, as on real Discord ("This interaction failed"). Not the bot's doing.
+   */
+  lostWithSession: number;
   /** Refusals a plain member received for moderator actions. */
   memberRefusals: number;
   lateSample: string[];
@@ -93,10 +98,21 @@ export interface InteractionFigures {
   memberOtherReplies: string[];
 }
 
-export function accountInteractions(asked: readonly Asked[]): InteractionFigures {
+export function accountInteractions(
+  asked: readonly Asked[],
+  sessionEndedAt: ReadonlyMap<string, number> = new Map(),
+): InteractionFigures {
   const deliverable = asked.filter((a) => a.deliverable);
   const late = deliverable.filter((a) => a.handle.deadlineMet === false && a.handle.acknowledged);
-  const unanswered = deliverable.filter((a) => !a.handle.acknowledged);
+  const lostWithSession = deliverable.filter(
+    (a) =>
+      !a.handle.acknowledged &&
+      a.sessions.every((id) => {
+        const ended = sessionEndedAt.get(id);
+        return ended !== undefined && ended - a.handle.createdAt <= a.handle.deadlineMs;
+      }),
+  );
+  const unanswered = deliverable.filter((a) => !a.handle.acknowledged && !lostWithSession.includes(a));
   const memberActions = asked.filter((a) => a.role === 'member' && a.action);
   const refused = (a: Asked) => /^Only moderators can do that/.test(a.handle.final()?.content ?? '');
   const memberRefusals = memberActions.filter(refused).length;
@@ -106,6 +122,7 @@ export function accountInteractions(asked: readonly Asked[]): InteractionFigures
     onTime: deliverable.filter((a) => a.handle.deadlineMet === true).length,
     late: late.length,
     unanswered: unanswered.length,
+    lostWithSession: lostWithSession.length,
     memberRefusals,
     lateSample: [...late, ...unanswered]
       .slice(0, 5)

@@ -21,6 +21,8 @@ export interface Asked {
   action?: WingsAction;
   /** False when Discord had no session to deliver it to (non-resumable gateway loss): Discord itself drops those. */
   deliverable: boolean;
+  /** The gateway sessions it was dispatched to (those that could still be resumed when it was created). */
+  sessions: string[];
 }
 
 const POWER = ['start', 'stop', 'restart', 'kill'] as const;
@@ -76,8 +78,8 @@ export class Activity {
     return lines.length;
   }
 
-  private deliverable(): boolean {
-    return [...this.world.discord.gateway.sessions.values()].some((s) => s.resumable);
+  private resumableSessions(): string[] {
+    return [...this.world.discord.gateway.sessions.values()].filter((s) => s.resumable).map((s) => s.id);
   }
 
   private record(
@@ -87,7 +89,7 @@ export class Activity {
     make: () => InteractionHandle,
     action?: WingsAction,
   ): Asked | undefined {
-    const deliverable = this.deliverable();
+    const sessions = this.resumableSessions();
     let handle: InteractionHandle;
     try {
       handle = make();
@@ -95,7 +97,15 @@ export class Activity {
       this.driverSkips += 1;
       return undefined;
     }
-    const asked: Asked = { handle, role, what, server: server.name, deliverable, ...(action ? { action } : {}) };
+    const asked: Asked = {
+      handle,
+      role,
+      what,
+      server: server.name,
+      deliverable: sessions.length > 0,
+      sessions,
+      ...(action ? { action } : {}),
+    };
     this.asked.push(asked);
     return asked;
   }

@@ -51,6 +51,7 @@ export interface ChaosReport {
   lines: LineFigures & { perServer: Record<string, LineFigures> };
   interactions: InteractionFigures;
   actions: ActionFigures;
+  /** Reconnected sockets that lived at least 2 s after auth, and how many of them asked Wings for a replay. */
   reconnects: { sockets: number; replaysRequested: number };
   /** How Wings handled each numbered line when published, and why those that never reached the bot were lost. */
   wingsFate: { live: number; expiredToken: number; noSocket: number; lostExpiredToken: number; lostNoSocket: number };
@@ -95,6 +96,9 @@ async function drive(
   const published = new Map<number, number[]>();
   const authed = new Map<number, Set<number>>();
   const firstAuths = new Map<number, number[]>();
+  /** Per socket id: when it first authenticated and when it closed. */
+  const authAt = new Map<number, number>();
+  const closedAt = new Map<number, number>();
   // How Wings handled each numbered line at the moment it published it (the double sends synchronously): written to
   // the bot's socket as console output, replaced by a `jwt error` (the socket's token had expired), or not sent at all
   // (no authenticated socket). Snapshots are taken right before each emit and after each line.
@@ -124,10 +128,16 @@ async function drive(
     s.handle.events.on('auth', (e: { socketId: number; ok: boolean; firstAuth?: boolean }) => {
       if (!e.ok) return;
       authed.get(s.index)?.add(e.socketId);
-      if (e.firstAuth) firstAuths.get(s.index)?.push(e.socketId);
+      if (e.firstAuth) {
+        firstAuths.get(s.index)?.push(e.socketId);
+        authAt.set(e.socketId, Date.now());
+      }
     });
     s.handle.events.on('socket', (what: string, id: number) => {
-      if (what === 'close') authed.get(s.index)?.delete(id);
+      if (what === 'close') {
+        authed.get(s.index)?.delete(id);
+        closedAt.set(id, Date.now());
+      }
     });
   }
 
@@ -194,6 +204,13 @@ async function drive(
     nextInteraction = Date.now() + rng.int(500, 2_500);
     activity.randomInteraction(rng.pick(servers));
   }, 100);
+  // When each gateway session stopped being resumable (an interaction dispatched into it just before is Discord's loss).
+  const sessionEndedAt = new Map<string, number>();
+  const sessionWatch = setInterval(() => {
+    for (const s of discord.gateway.sessions.values()) {
+      if (!s.resumable && !sessionEndedAt.has(s.id)) sessionEndedAt.set(s.id, Date.now());
+    }
+  }, 50);
   const progress = setInterval(() => {
     const elapsed = Math.round((Date.now() - chaosStart) / 1000);
     say(`t+${elapsed}s: ${activity.emitted} lines emitted, ${activity.asked.length} interactions`);
@@ -225,6 +242,7 @@ async function drive(
     );
   }
   await holdsWithin(() => activity.asked.every((a) => !a.deliverable || a.handle.acknowledged), 20_000);
+  clearInterval(sessionWatch);
   // The feed has caught up when every line that reached the bot is shown (or it stops changing for a while).
   let lastShown = -1;
   let quietSince = Date.now();
@@ -294,15 +312,18 @@ async function drive(
     actionTotals.matched += a.matched;
     actionTotals.unmatched.push(...a.unmatched);
     actionTotals.memberAttempts += a.memberAttempts;
-    // Every socket after the first is a reconnect: did the bot ask Wings for the lines it missed?
-    const reconnectSockets = (firstAuths.get(s.index) ?? []).slice(1);
+    // Every socket after the first is a reconnect: did the bot ask Wings for the lines it missed? Only sockets that
+    // lived 2 s past their auth count (a socket dropped at once by the next fault had no chance to ask).
+    const reconnectSockets = (firstAuths.get(s.index) ?? [])
+      .slice(1)
+      .filter((id) => (closedAt.get(id) ?? Number.POSITIVE_INFINITY) - (authAt.get(id) ?? 0) >= 2_000);
     sockets += reconnectSockets.length;
     replays += reconnectSockets.filter((id) => frames.some((f) => f.socketId === id && f.event === 'send logs')).length;
   }
   if (actionTotals.unmatched.length > 0) {
     violations.push(`Wings received actions no moderator asked for: ${actionTotals.unmatched.slice(0, 5).join('; ')}`);
   }
-  const interactions = accountInteractions(activity.asked);
+  const interactions = accountInteractions(activity.asked, sessionEndedAt);
   if (interactions.late + interactions.unanswered > 0) {
     violations.push(
       `${interactions.late} interactions answered late and ${interactions.unanswered} never: ${interactions.lateSample.join('; ')}`,
