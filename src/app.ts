@@ -83,6 +83,11 @@ export async function createBot(options: BotOptions): Promise<Bot> {
       .deactivateGuild(guild.id)
       .catch((err: unknown) => logger.error({ err, guild: guild.id }, 'guild deactivation failed'));
   });
+  // A fixed console channel (permissions granted back) resumes its feed now, not at the next probe.
+  client.on(Events.ChannelUpdate, (_old, channel) => feeds.channelChanged(channel.id));
+  client.on(Events.GuildRoleUpdate, (_old, role) => {
+    for (const channelId of role.guild.channels.cache.keys()) feeds.channelChanged(channelId);
+  });
   client.on(Events.Error, (err) => logger.error({ err }, 'discord client error'));
   client.on(Events.ShardDisconnect, (event, shard) => logger.warn({ code: event.code, shard }, 'gateway disconnected'));
   client.rest.on('rateLimited', (info) =>

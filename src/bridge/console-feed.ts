@@ -204,9 +204,20 @@ export class ConsoleFeed {
 
   /** Sends a message outside the planner (a crash ping) and makes the feed continue in a fresh message below it. */
   async announce(content: string, pingRoles: string[]): Promise<void> {
+    if (this.pausedReason) {
+      // The channel refuses us: another refused request only counts against the invalid-request limit. Audit entries
+      // are in the store regardless.
+      this.o.logger.info(
+        { binding: this.binding.id, reason: this.pausedReason },
+        'feed announcement skipped: feed paused',
+      );
+      return;
+    }
     const outcome = await this.o.sender.create(content, { pingRoles });
     this.planner.breakMessage();
-    if (!outcome.ok) this.o.logger.warn({ binding: this.binding.id, outcome }, 'feed announcement failed');
+    if (outcome.ok) return;
+    this.o.logger.warn({ binding: this.binding.id, outcome }, 'feed announcement failed');
+    if (outcome.kind === 'channel_refused' && !this.pausedReason) this.pause(outcome.reason);
   }
 
   private onConsole(raw: string): void {
@@ -338,16 +349,7 @@ export class ConsoleFeed {
     }
     this.planner.ack(action, { ok: false, reason: 'failed' });
     if (outcome.kind === 'channel_refused') {
-      this.pausedReason = outcome.reason;
-      this.probeDue = false;
-      this.o.logger.warn(
-        { binding: this.binding.id, channel: this.o.sender.channelId, reason: outcome.reason },
-        'console feed paused',
-      );
-      this.schedule(this.o.pausedRetryMs ?? 5 * 60_000, () => {
-        this.probeDue = true;
-      });
-      for (const wake of this.idleWaiters) wake();
+      this.pause(outcome.reason);
       return;
     }
     this.failures++;
@@ -357,6 +359,25 @@ export class ConsoleFeed {
       'console feed request failed',
     );
     this.schedule(backoff);
+  }
+
+  /** The channel refused us (403/404): rest, then probe once, instead of burning Discord's invalid-request budget. */
+  private pause(reason: string): void {
+    this.pausedReason = reason;
+    this.probeDue = false;
+    this.o.logger.warn({ binding: this.binding.id, channel: this.o.sender.channelId, reason }, 'console feed paused');
+    this.schedule(this.o.pausedRetryMs ?? 5 * 60_000, () => {
+      this.probeDue = true;
+    });
+    for (const wake of this.idleWaiters) wake();
+    this.idleWaiters.clear();
+  }
+
+  /** Something changed on the channel (permissions, overwrites): probe now instead of waiting out the rest. */
+  channelChanged(): void {
+    if (!this.pausedReason || this.closed) return;
+    this.probeDue = true;
+    this.drive();
   }
 
   private schedule(delayMs: number, before?: () => void): void {

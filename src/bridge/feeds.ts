@@ -30,6 +30,11 @@ export class FeedManager {
     return feed;
   }
 
+  /** A channel's settings changed: feeds paused on it probe at once. */
+  channelChanged(channelId: string): void {
+    for (const feed of this.feeds.values()) if (feed.binding.consoleChannelId === channelId) feed.channelChanged();
+  }
+
   /**
    * Posts what is pending in every feed (shutdown), within the time given: first the lines Wings has already sent
    * (still in the socket), then the queue.
