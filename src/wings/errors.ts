@@ -73,13 +73,23 @@ const DEFAULT_FATAL_MESSAGE: Record<FatalPanelCode, string> = {
   suspended: 'The server is suspended on the panel.',
 };
 
-/** A panel failure that retrying will not fix (401/403/404 class, 409 suspended), or undefined for transient ones. */
+/**
+ * A panel failure that retrying will not fix (401/403/404 class, 409 suspended), or undefined for transient ones.
+ * A typed panel error is judged by its kind alone: a 403/404 that is not the panel's JSON (a Cloudflare challenge, a
+ * proxy's maintenance page) arrives as `bad_response` with that status, and must be retried, not stop the socket for good.
+ * The bare status rule is only for errors without a kind.
+ */
 export function fatalPanelFailure(error: unknown): { code: FatalPanelCode; reason: string } | undefined {
   const failure = asPanelFailure(error);
-  const code =
-    (failure.conflict === 'suspended' ? 'suspended' : undefined) ??
-    (failure.kind !== undefined ? FATAL_KINDS[failure.kind] : undefined) ??
-    (failure.status !== undefined ? FATAL_STATUS[failure.status] : undefined);
+  const byKindOrStatus =
+    failure.kind !== undefined
+      ? Object.hasOwn(FATAL_KINDS, failure.kind)
+        ? FATAL_KINDS[failure.kind]
+        : undefined
+      : failure.status !== undefined
+        ? FATAL_STATUS[failure.status]
+        : undefined;
+  const code = (failure.conflict === 'suspended' ? 'suspended' : undefined) ?? byKindOrStatus;
   if (code === undefined) return undefined;
   return { code, reason: failure.userMessage ?? DEFAULT_FATAL_MESSAGE[code] };
 }

@@ -1,7 +1,8 @@
 /**
  * Shared, reference-counted Wings connections: one socket per (panel URL, server id, API key identity), opened by the
  * first subscriber and closed when the last one releases it. Commands, the console feed and the power panel all use
- * the same socket, which keeps us far under Wings' 30-sockets-per-server cap (§7.4).
+ * the same socket, which keeps us far under Wings' 30-sockets-per-server cap (§7.4). Subscribing to a connection that
+ * has stopped for good restarts it once.
  */
 import type { Logger } from 'pino';
 import { apiKeyIdentity, PanelClient } from '../panel/index.ts';
@@ -78,6 +79,11 @@ export class WingsHub {
       entry = { connection, refs: 0 };
       this.entries.set(key, entry);
       connection.start();
+    } else if (entry.connection.connectionState.kind === 'stopped') {
+      // Stopped for good (revoked key, lost permission, suspended…) while others still hold it. A new subscriber is
+      // often the fix (a re-bound server, a re-granted permission), so it gets one fresh attempt; a still-broken target
+      // stops again after a single panel call, so repeated subscriptions cannot turn into a retry storm.
+      entry.connection.start();
     }
     entry.refs += 1;
     const owned = entry;
