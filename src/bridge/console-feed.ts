@@ -4,6 +4,7 @@
  * reading the socket: lines are queued synchronously and the sender is driven separately.
  */
 import type { ChannelBudgets, ChannelSender, SendOutcome } from '../discord/channel-sender.ts';
+import { isDaemonLine } from '../feed/escape.ts';
 import { matchReplay, RecentLines } from '../feed/overlap.ts';
 import { type FeedAction, type FeedOptions, FeedPlanner, type RequestAction } from '../feed/planner.ts';
 import type { Logger } from '../log.ts';
@@ -40,6 +41,11 @@ const ACTION_PATH: Record<string, readonly ServerState[]> = {
   restart: ['stopping', 'offline', 'starting', 'running'],
   kill: ['stopping', 'offline'],
 };
+/** How long a suspected crash waits for Wings' crash lines (they follow the offline status within milliseconds). */
+const CRASH_CONFIRM_MS = 3_000;
+/** Bounds of one `send logs` collection beyond its quiet rule (Wings replays 150 lines by default). */
+const REPLAY_EXTRA_MS = 1_000;
+const MAX_REPLAY_LINES = 1_000;
 const MAX_FAILURE_BACKOFF_MS = 30_000;
 
 export class ConsoleFeed {
@@ -54,10 +60,16 @@ export class ConsoleFeed {
   private pausedReason: string | undefined;
   /** While paused: the rest is over and the next request is the probe (the reason stays until a request lands). */
   private probeDue = false;
+  private probeTimer: NodeJS.Timeout | undefined;
   private replay: { lines: string[]; done: Promise<string[]>; lastLineAt: number } | undefined;
   private lastState: ServerState | undefined;
   private sawStopping = false;
   private everReady = false;
+  /** After a reconnect the first state seen is a re-sync, not a transition (the crash rule must not apply to it). */
+  private resyncing = false;
+  /** running/starting → offline without `stopping`: a crash only once Wings' own crash lines confirm it. */
+  private suspectedCrash: { previous: ServerState; timer: NodeJS.Timeout } | undefined;
+  private crashLineAt = Number.NEGATIVE_INFINITY;
   /** The power action whose state changes are still expected, and how far along its path the server is. */
   private pendingAction: { name: string; at: number; path: readonly ServerState[]; step: number } | undefined;
   private readonly idleWaiters = new Set<() => void>();
@@ -133,12 +145,16 @@ export class ConsoleFeed {
         await this.o.live.connection.requestLogs();
         const started = this.now();
         await new Promise<void>((resolve) => {
+          // Wings sends the whole replay at once; on a busy server live lines never leave a quiet gap, so the
+          // collection also ends at a hard deadline and a line cap, and later lines take the normal path.
+          const deadline = started + firstLineMs + quietMs + REPLAY_EXTRA_MS;
           const check = () => {
             const now = this.now();
             const quietFor = state.lastLineAt ? now - state.lastLineAt : now - started;
             const limit = state.lastLineAt ? quietMs : firstLineMs;
-            if (quietFor >= limit || this.closed) resolve();
-            else setTimeout(check, Math.max(5, limit - quietFor)).unref();
+            if (quietFor >= limit || now >= deadline || state.lines.length >= MAX_REPLAY_LINES || this.closed)
+              resolve();
+            else setTimeout(check, Math.max(5, Math.min(limit - quietFor, deadline - now))).unref();
           };
           check();
         });
@@ -198,6 +214,8 @@ export class ConsoleFeed {
 
   close(): void {
     this.closed = true;
+    if (this.suspectedCrash) clearTimeout(this.suspectedCrash.timer);
+    if (this.probeTimer) clearTimeout(this.probeTimer);
     for (const detach of this.detachers.splice(0)) detach();
     if (this.timer) clearTimeout(this.timer);
   }
@@ -224,6 +242,10 @@ export class ConsoleFeed {
     // Redacted before anything else sees it: the planner, the replay de-dup tail and /logs all hold redacted lines, so
     // live and replayed copies of a line compare equal.
     const line = redactLine(raw, compileRedaction(this.binding.redaction));
+    if (isCrashVerdict(raw)) {
+      this.crashLineAt = this.now();
+      if (this.suspectedCrash) this.confirmCrash(this.suspectedCrash.previous);
+    }
     if (this.replay) {
       this.replay.lines.push(line);
       this.replay.lastLineAt = this.now();
@@ -245,33 +267,72 @@ export class ConsoleFeed {
     }
     // A reconnect: Wings does not resend what was printed meanwhile; fetch the recent log and post only the gap.
     this.planner.pushStatus(`reconnected to ${this.binding.name}`);
+    this.resyncing = true;
+    this.sawStopping = false;
     void this.captureReplay();
   }
 
   private onStatus(state: ServerState): void {
     const previous = this.lastState;
     this.lastState = state;
+    const resync = this.resyncing;
+    this.resyncing = false;
     if (previous === state) return;
     if (state === 'stopping') this.sawStopping = true;
     const name = this.binding.name;
     if (previous === undefined) return; // the first status after connecting is the current state, not a change
-    const crashed = state === 'offline' && (previous === 'running' || previous === 'starting') && !this.sawStopping;
-    if (state === 'offline' || state === 'starting') this.sawStopping = false;
-    const by = crashed ? '' : this.attribution(state);
-    if (crashed) this.pendingAction = undefined;
-    if (crashed) {
-      this.planner.pushStatus(`✖ ${name} crashed: it went ${previous} → offline without being stopped`);
+    if (resync) {
+      // Whatever happened while the socket was down is not known step by step: say where it is now, no crash verdict.
+      this.planner.pushStatus(`● ${name} is ${state} (changed while the bot was reconnecting)`);
       this.drive();
-      const role = this.binding.alertRoleId;
-      if (role) {
-        void this.flush(5_000).then(() =>
-          this.announce(`<@&${role}> **${escapeName(name)}** crashed (it went offline without being stopped).`, [role]),
-        );
-      }
       return;
     }
-    this.planner.pushStatus(`● ${name} is ${state}${by}`);
+    const suspicious = state === 'offline' && (previous === 'running' || previous === 'starting') && !this.sawStopping;
+    if (state === 'offline' || state === 'starting') this.sawStopping = false;
+    if (suspicious) {
+      this.pendingAction = undefined;
+      this.suspectCrash(previous);
+      return;
+    }
+    this.planner.pushStatus(`● ${name} is ${state}${this.attribution(state)}`);
     this.drive();
+  }
+
+  /**
+   * A process that ends without passing through `stopping` is a crash for Wings, which then prints its crash lines; a
+   * `stopping` event lost under load (wings.md §8.3) looks the same from here but brings no such line. So the alert
+   * waits (briefly) for Wings' own verdict.
+   */
+  private suspectCrash(previous: ServerState): void {
+    if (this.now() - this.crashLineAt < CRASH_CONFIRM_MS) {
+      this.confirmCrash(previous);
+      return;
+    }
+    if (this.suspectedCrash) clearTimeout(this.suspectedCrash.timer);
+    const timer = setTimeout(() => {
+      this.suspectedCrash = undefined;
+      this.planner.pushStatus(
+        `● ${this.binding.name} is offline (stopped without a stop request; Wings reported no crash)`,
+      );
+      this.drive();
+    }, CRASH_CONFIRM_MS);
+    timer.unref();
+    this.suspectedCrash = { previous, timer };
+  }
+
+  private confirmCrash(previous: ServerState): void {
+    if (this.suspectedCrash) clearTimeout(this.suspectedCrash.timer);
+    this.suspectedCrash = undefined;
+    this.crashLineAt = Number.NEGATIVE_INFINITY;
+    const name = this.binding.name;
+    this.planner.pushStatus(`✖ ${name} crashed: it went ${previous} → offline without being stopped`);
+    this.drive();
+    const role = this.binding.alertRoleId;
+    if (role) {
+      void this.flush(5_000).then(() =>
+        this.announce(`<@&${role}> **${escapeName(name)}** crashed (it went offline without being stopped).`, [role]),
+      );
+    }
   }
 
   /**
@@ -366,9 +427,17 @@ export class ConsoleFeed {
     this.pausedReason = reason;
     this.probeDue = false;
     this.o.logger.warn({ binding: this.binding.id, channel: this.o.sender.channelId, reason }, 'console feed paused');
-    this.schedule(this.o.pausedRetryMs ?? 5 * 60_000, () => {
-      this.probeDue = true;
-    });
+    // Its own timer: the drive timer is re-armed by other paths and must not swallow the probe.
+    if (this.probeTimer) clearTimeout(this.probeTimer);
+    this.probeTimer = setTimeout(
+      () => {
+        this.probeTimer = undefined;
+        this.probeDue = true;
+        this.drive();
+      },
+      this.o.pausedRetryMs ?? 5 * 60_000,
+    );
+    this.probeTimer.unref();
     for (const wake of this.idleWaiters) wake();
     this.idleWaiters.clear();
   }
@@ -380,15 +449,14 @@ export class ConsoleFeed {
     this.drive();
   }
 
-  private schedule(delayMs: number, before?: () => void): void {
+  private schedule(delayMs: number): void {
     const at = this.now() + Math.max(0, delayMs);
-    if (this.timer && !before && this.timerAt <= at) return;
+    if (this.timer && this.timerAt <= at) return;
     if (this.timer) clearTimeout(this.timer);
     this.timerAt = at;
     this.timer = setTimeout(
       () => {
         this.timer = undefined;
-        before?.();
         this.drive();
       },
       Math.max(0, delayMs),
@@ -405,4 +473,12 @@ function escapeName(name: string): string {
 function sanitiseInline(text: string): string {
   const clean = text.replace(/[`\r\n]/g, "'");
   return clean.length > 200 ? `${clean.slice(0, 199)}…` : clean;
+}
+
+/** Wings' own crash report (a daemon console line, wings.md §8.4), with crash detection on or off. */
+function isCrashVerdict(line: string): boolean {
+  return (
+    isDaemonLine(line) &&
+    (line.includes('Detected server process in a crashed state') || line.includes('crash detection is disabled'))
+  );
 }
