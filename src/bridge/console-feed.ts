@@ -408,6 +408,16 @@ export class ConsoleFeed {
       this.drive();
       return;
     }
+    if (outcome.kind === 'rejected') {
+      this.failures = 0;
+      this.o.logger.warn(
+        { binding: this.binding.id, reason: outcome.reason },
+        'Discord refused feed content; withheld',
+      );
+      this.planner.ack(action, { ok: false, reason: 'rejected', detail: outcome.reason });
+      this.drive();
+      return;
+    }
     this.planner.ack(action, { ok: false, reason: 'failed' });
     if (outcome.kind === 'channel_refused') {
       this.pause(outcome.reason);

@@ -13,6 +13,8 @@ export type SendOutcome =
   | { ok: false; kind: 'unknown_message' }
   /** 403/404 on the channel itself: stop posting there until someone fixes it. */
   | { ok: false; kind: 'channel_refused'; reason: string }
+  /** Discord refuses this content (AutoMod, harmful-link filter, form validation): the same request will fail again. */
+  | { ok: false; kind: 'rejected'; reason: string }
   | { ok: false; kind: 'failed'; reason: string };
 
 interface Budget {
@@ -134,6 +136,15 @@ const CHANNEL_REFUSED: Record<number, string> = {
   50013: 'the bot lacks permission to post in the console channel (Send Messages, Attach Files)',
 };
 
+/** 400s about the content itself. */
+const CONTENT_REJECTED: Record<number, string> = {
+  50035: 'invalid message',
+  50006: 'empty message',
+  200000: 'blocked by AutoMod',
+  200001: 'blocked by AutoMod',
+  240000: 'blocked by the harmful link filter',
+};
+
 export function classifySendError(error: unknown): SendOutcome {
   if (error instanceof DiscordAPIError) {
     const code = typeof error.code === 'number' ? error.code : 0;
@@ -143,6 +154,10 @@ export function classifySendError(error: unknown): SendOutcome {
     if (refused) return { ok: false, kind: 'channel_refused', reason: refused };
     if (error.status === 403 || error.status === 404) {
       return { ok: false, kind: 'channel_refused', reason: `Discord refused the console channel (${error.status})` };
+    }
+    const rejected = CONTENT_REJECTED[code];
+    if (rejected || (error.status === 400 && code !== 0)) {
+      return { ok: false, kind: 'rejected', reason: rejected ?? `Discord error ${code}` };
     }
     return { ok: false, kind: 'failed', reason: `Discord answered ${error.status} (${code})` };
   }

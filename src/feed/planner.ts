@@ -169,7 +169,7 @@ export class FeedPlanner {
     const f = this.flight;
     if (!f || f.action !== action) throw new Error('ack() does not match the request in flight');
     this.flight = undefined;
-    if (!result.ok) {
+    if (!result.ok && result.reason !== 'rejected') {
       if (result.reason === 'unknown_message') this.current = undefined;
       else this.stats.failedRequests++;
       return;
@@ -178,6 +178,17 @@ export class FeedPlanner {
     this.head = f.endIndex;
     this.headOffset = f.endOffset;
     this.logical = f.logical;
+    if (!result.ok) {
+      // The same content would be refused again: let it go, counted and said, so one line cannot stall the feed.
+      this.stats.dropped += f.consoleLines;
+      this.stats.failedRequests++;
+      this.current = undefined;
+      const n = f.consoleLines;
+      this.pushStatus(
+        `⚠ ${formatCount(n)} console line${n === 1 ? '' : 's'} withheld: Discord refused them (${result.detail})`,
+      );
+      return;
+    }
     if (action.kind === 'attach') {
       this.stats.postedAttached += f.consoleLines;
       this.current = undefined;

@@ -58,7 +58,9 @@ export type FeedAction = RequestAction | { kind: 'wait'; untilMs: number } | { k
 
 export type AckResult =
   | { ok: true; messageRef: string; createdAt: number }
-  | { ok: false; reason: 'unknown_message' | 'failed' };
+  | { ok: false; reason: 'unknown_message' | 'failed' }
+  /** Discord refused this content itself (AutoMod, harmful-link filter, validation): retrying cannot help. */
+  | { ok: false; reason: 'rejected'; detail: string };
 
 export interface FeedCounters {
   received: number;
