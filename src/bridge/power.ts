@@ -67,7 +67,9 @@ export async function followPowerAction(
   checkPowerPrecondition(live.binding.name, action, connection.serverState);
   const progress: PowerProgress = { states: [], done: false };
   const target = TARGET[action];
-  let sawStop = action !== 'restart';
+  // A restart of a running server must pass through a stop before `running` counts; from offline Wings skips the stop
+  // (its Stop() leaves an offline server's state alone) and goes straight to starting → running (§7.3, §9).
+  let sawStop = action !== 'restart' || connection.serverState === 'offline';
 
   return await new Promise<PowerProgress>((resolve, reject) => {
     let finished = false;
