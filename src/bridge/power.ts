@@ -73,15 +73,18 @@ export async function followPowerAction(
 
   return await new Promise<PowerProgress>((resolve, reject) => {
     let finished = false;
-    const finish = () => {
+    /** Every exit (outcome, refusal, timeout, shutdown, send failure) leaves no listener and no timer behind. */
+    const settle = (outcome: { error: unknown } | undefined) => {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
       connection.off('status', onStatus);
       connection.off('daemonError', onDaemonError);
       options.signal?.removeEventListener('abort', onAbort);
-      resolve(progress);
+      if (outcome) reject(outcome.error);
+      else resolve(progress);
     };
+    const finish = () => settle(undefined);
     const update = () => {
       void Promise.resolve(onProgress({ ...progress, states: [...progress.states] })).catch(() => undefined);
     };
@@ -114,14 +117,7 @@ export async function followPowerAction(
     options.signal?.addEventListener('abort', onAbort, { once: true });
     connection.setState(action).then(
       () => update(),
-      (error: unknown) => {
-        if (finished) return;
-        finished = true;
-        clearTimeout(timer);
-        connection.off('status', onStatus);
-        connection.off('daemonError', onDaemonError);
-        reject(error);
-      },
+      (error: unknown) => settle({ error }),
     );
   });
 }
