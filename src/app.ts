@@ -78,7 +78,7 @@ export async function createBot(options: BotOptions): Promise<Bot> {
       .catch((err: unknown) => logger.error({ err, guild: guild.id }, 'guild activation failed'));
   });
   client.on(Events.GuildDelete, (guild) => {
-    // Also fires when a guild becomes unavailable (outage): its sockets close and come back with GUILD_CREATE.
+    // The bot left or was removed (an outage emits guildUnavailable instead, and keeps the sockets).
     bridge
       .deactivateGuild(guild.id)
       .catch((err: unknown) => logger.error({ err, guild: guild.id }, 'guild deactivation failed'));

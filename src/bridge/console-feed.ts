@@ -4,6 +4,7 @@
  * reading the socket: lines are queued synchronously and the sender is driven separately.
  */
 import type { ChannelBudgets, ChannelSender, SendOutcome } from '../discord/channel-sender.ts';
+import { inert } from '../discord/format.ts';
 import { isDaemonLine } from '../feed/escape.ts';
 import { matchReplay, RecentLines } from '../feed/overlap.ts';
 import { type FeedAction, type FeedOptions, FeedPlanner, type RequestAction } from '../feed/planner.ts';
@@ -127,7 +128,7 @@ export class ConsoleFeed {
         : record.source === 'button'
           ? `pressed **${record.action}** on the panel`
           : `used **/${record.action}**`;
-    void this.announce(`-# 🛠️ <@${record.actorId}> ${what} · ${escapeName(this.binding.name)}`, []);
+    void this.announce(`-# 🛠️ <@${record.actorId}> ${what} · ${inert(this.binding.name, 100)}`, []);
   }
 
   /**
@@ -330,7 +331,7 @@ export class ConsoleFeed {
     const role = this.binding.alertRoleId;
     if (role) {
       void this.flush(5_000).then(() =>
-        this.announce(`<@&${role}> **${escapeName(name)}** crashed (it went offline without being stopped).`, [role]),
+        this.announce(`<@&${role}> **${inert(name, 100)}** crashed (it went offline without being stopped).`, [role]),
       );
     }
   }
@@ -473,10 +474,6 @@ export class ConsoleFeed {
     );
     this.timer.unref();
   }
-}
-
-function escapeName(name: string): string {
-  return name.replace(/([\\*_~`|[\]])/g, '\\$1').replace(/@/g, '@\u200b');
 }
 
 /** Console commands shown inside inline code: no backticks, no line breaks, bounded. */

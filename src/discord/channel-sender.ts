@@ -65,7 +65,7 @@ export class ChannelSender {
 
   /**
    * A new message. Feed text is silent and pings no one; `pingRoles` lets exactly those roles be notified (crash alert);
-   * `notify: false` with no roles renders mentions without notifying anyone (audit lines).
+   * Without `pingRoles`, mentions in the content render but notify no one (audit lines).
    */
   create(content: string, options: { pingRoles?: string[]; file?: { name: string; data: Buffer } } = {}) {
     return this.serialise(async () => {
