@@ -6,7 +6,7 @@
 import { cmdRoundtrip } from './cmd-roundtrip.ts';
 import { feedCore } from './feed-core.ts';
 import { feedFlood } from './feed-flood.ts';
-import { machine, renderSection } from './lib/stats.ts';
+import { load, machine, renderSection } from './lib/stats.ts';
 import type { Bench } from './lib/types.ts';
 import { scale, scaleOneKey } from './scale.ts';
 
@@ -32,7 +32,9 @@ async function main(): Promise<void> {
   process.stdout.write(`## ptero-bridge benchmarks${quick ? ' (--quick)' : ''}\n\nMachine: ${machine()}\n`);
   for (const bench of selected) {
     log(`${bench.name}: starting`);
+    const before = load();
     const sections = await bench.run({ quick, log });
+    process.stdout.write(`\n_${bench.name}: ${before} before, ${load()} after._\n`);
     for (const section of sections) process.stdout.write(`\n${renderSection(section)}\n`);
   }
   process.stdout.write(`\nTotal time: ${((Date.now() - started) / 1000).toFixed(0)} s\n`);

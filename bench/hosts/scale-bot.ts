@@ -27,6 +27,9 @@ let hub: WingsHub | undefined;
 const subscriptions: WingsSubscription[] = [];
 let statsFrames = 0;
 const rawSockets: WebSocket[] = [];
+/** Highest RSS seen since init (sampled every 100 ms, no GC forced): the start burst is where memory peaks. */
+let peakRss = 0;
+let peakTimer: NodeJS.Timeout | undefined;
 
 function collect(): void {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -55,7 +58,12 @@ serve(
       hub = new WingsHub({ logger });
       await fetch(`${panelUrl}/api/client`).then((r) => r.arrayBuffer());
       await delay(100);
-      return memory();
+      const m = memory();
+      peakRss = m.rss;
+      peakTimer = setInterval(() => {
+        peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      }, 100);
+      return m;
     },
 
     /** Subscribes every target (plus `duplicates` second subscriptions) and waits until all are ready. */
@@ -190,11 +198,13 @@ serve(
         loopP99Ms: loop.percentile(99) / 1e6,
         loopMaxMs: loop.max / 1e6,
         memory: memory(),
+        peakRss,
         logLines: sink.lines,
       };
     },
   },
   async () => {
+    if (peakTimer) clearInterval(peakTimer);
     for (const ws of rawSockets) ws.terminate();
     await hub?.closeAll();
   },

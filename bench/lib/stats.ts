@@ -1,5 +1,5 @@
 /** Figures: medians, percentiles, the machine line, and a plain-text table printer. */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
@@ -75,4 +75,10 @@ export function renderSection(section: Section): string {
   if (section.method) out.push('', section.method);
   out.push('', line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line));
   return out.join('\n');
+}
+
+/** Other work on the machine skews every figure: print the 1-minute load average next to the results. */
+export function load(): string {
+  const [one] = loadavg();
+  return `load average (1 min) ${fmt(one ?? 0, 2)} on ${cpus().length} cores`;
 }
