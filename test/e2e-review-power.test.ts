@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followPowerAction } from '../src/bridge/power.ts';
 import { WingsError } from '../src/wings/errors.ts';
 import { eventually, startWorld, type World } from './e2e/harness.ts';
-import { replyText, runText } from './e2e/helpers.ts';
+import { actionFrames, replyText, run, runText } from './e2e/helpers.ts';
 
 const settled = (t: string) => t.includes('✅') || t.includes(' — ');
 
@@ -15,6 +15,7 @@ describe('power actions (review findings)', () => {
   let world: World;
   let survival: ReturnType<World['addPanelServer']>['server'];
   let limitedId: string;
+  let hang: ReturnType<World['panel']['addServer']>;
 
   beforeAll(async () => {
     world = await startWorld();
@@ -28,6 +29,11 @@ describe('power actions (review findings)', () => {
     });
     expect(await replyText(await world.bind('Limited', limited, limitedKey))).toMatch(/^Bound/);
     limitedId = limited.identifier;
+    // Its process never exits after `stop`: a stop stays in progress until someone kills it.
+    hang = world.panel.addServer({ name: 'Hang', stopDelayMs: null });
+    const hangKey = world.panel.addApiKey({ servers: { [hang.identifier]: ['*'] } });
+    const bound = await world.bind('Hang', hang, hangKey, { moderator_role: world.modRole.id });
+    expect(await replyText(bound)).toMatch(/^Bound/);
     await eventually(
       () => world.bot.bridge.liveBindings().every((l) => l.connection.connectionState.kind === 'ready'),
       'both sockets ready',
@@ -58,5 +64,45 @@ describe('power actions (review findings)', () => {
     expect(getEventListeners(shutdown.signal, 'abort')).toHaveLength(0);
     expect(live.connection.listenerCount('status')).toBe(statusListeners);
     expect(live.connection.listenerCount('daemonError')).toBe(0);
+  });
+  it('a second power action while one is in progress is refused up front, naming it; /kill still ends a hanging stop', async () => {
+    expect(await runText(world, { name: 'start', options: { server: 'Hang' } }, settled)).toBe(
+      '**Hang**: starting… running ✅',
+    );
+    const stop = run(world, { name: 'stop', options: { server: 'Hang' } });
+    await eventually(() => hang.state === 'stopping', 'the stop to reach Wings');
+    const framesBefore = actionFrames(world, hang.uuid).length;
+
+    const restart = await runText(world, {
+      name: 'restart',
+      member: world.moderator,
+      bypassPermissions: true,
+      options: { server: 'Hang' },
+    });
+    expect(restart).toBe(
+      'A stop of Hang is already in progress (asked by alice-admin); wait for it to finish (or /kill it).',
+    );
+    expect(actionFrames(world, hang.uuid)).toHaveLength(framesBefore);
+    // The first flow did not take anyone else's error.
+    expect(stop.final()?.content).toBe('**Hang**: stopping…');
+
+    const kill = await runText(
+      world,
+      { name: 'kill', member: world.moderator, bypassPermissions: true, options: { server: 'Hang' } },
+      settled,
+    );
+    expect(kill).toBe('**Hang**: offline ✅');
+    expect(await replyText(stop, settled)).toBe('**Hang**: stopping… offline ✅');
+
+    // Both settled: the server is free for the next action.
+    expect(await runText(world, { name: 'start', options: { server: 'Hang' } }, settled)).toBe(
+      '**Hang**: starting… running ✅',
+    );
+  });
+
+  it('a refused action does not hold the server', async () => {
+    const sentence = 'The API key is not allowed to restart this server.';
+    expect(await runText(world, { name: 'restart', options: { server: 'Limited' } })).toBe(sentence);
+    expect(await runText(world, { name: 'restart', options: { server: 'Limited' } })).toBe(sentence);
   });
 });

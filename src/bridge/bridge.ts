@@ -4,13 +4,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { UserError } from '../discord/errors.ts';
+import { inert } from '../discord/format.ts';
 import type { Logger } from '../log.ts';
 import { PanelClient } from '../panel/client.ts';
 import { compileRedaction, redactLine } from '../policy/redaction.ts';
 import type { AuditEntry, Binding, BindingRecord, Store } from '../store/index.ts';
 import type { ConnectionState, WingsConnection } from '../wings/connection.ts';
 import type { WingsHub, WingsSubscription } from '../wings/hub.ts';
-import type { WingsStats } from '../wings/protocol.ts';
+import type { PowerAction, WingsStats } from '../wings/protocol.ts';
 
 export const recordId = (r: BindingRecord): string => (r.ok ? r.binding.id : r.id);
 export const recordName = (r: BindingRecord): string => (r.ok ? r.binding.name : r.name);
@@ -44,6 +45,13 @@ export interface BridgeEvents {
   action: [live: LiveBinding, record: ActionRecord];
 }
 
+/** A power action being followed on a connection, so a second one is refused instead of racing it. */
+interface PowerInProgress {
+  action: PowerAction;
+  guildId: string;
+  actorName: string;
+}
+
 /** How long a command waits for a connecting socket before telling the user it is not connected. */
 const READY_WAIT_MS = 5_000;
 
@@ -51,6 +59,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private readonly guilds = new Map<string, Map<string, LiveEntry>>();
   private readonly describers = new Set<(live: LiveBinding) => string | undefined>();
   private replaySource: ((live: LiveBinding) => Promise<string[]>) | undefined;
+  /** Keyed by connection: bindings of one server with one key (in several guilds) share a socket and Wings' lock. */
+  private readonly powerInProgress = new Map<WingsConnection, PowerInProgress[]>();
 
   constructor(
     readonly store: Store,
@@ -195,6 +205,39 @@ export class Bridge extends EventEmitter<BridgeEvents> {
         this.logger.warn({ err, binding: recordId(record) }, 'audit trail of a removed binding not deleted'),
       );
     return recordName(record);
+  }
+
+  /**
+   * Claims the binding's server for one power action until the returned release is called (idempotent). Wings answers
+   * a second action with a lock error on the shared socket, and every flow following that socket would take it as its
+   * own; so a second action is refused here, naming the one in progress. A kill is the exception: it is how a hanging
+   * stop or restart is ended (Wings lets it past its lock), so it is refused only while another kill runs.
+   */
+  beginPowerAction(live: LiveBinding, action: PowerAction, actor: { name: string }): () => void {
+    const connection = live.connection;
+    const running = this.powerInProgress.get(connection) ?? [];
+    const blocking = running.find((r) => action !== 'kill' || r.action === 'kill');
+    if (blocking) {
+      const who =
+        blocking.guildId === live.binding.guildId
+          ? `asked by ${inert(blocking.actorName, 64)}`
+          : 'asked from another Discord server';
+      const hint = blocking.action === 'stop' || blocking.action === 'restart' ? ' (or /kill it)' : '';
+      throw new UserError(
+        `A ${blocking.action} of ${inert(live.binding.name, 64)} is already in progress (${who}); wait for it to finish${hint}.`,
+      );
+    }
+    const mine: PowerInProgress = { action, guildId: live.binding.guildId, actorName: actor.name };
+    running.push(mine);
+    this.powerInProgress.set(connection, running);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.powerInProgress.get(connection) ?? []).filter((r) => r !== mine);
+      if (left.length > 0) this.powerInProgress.set(connection, left);
+      else this.powerInProgress.delete(connection);
+    };
   }
 
   /** Throws a UserError naming the reason when the binding's socket is not usable now. */

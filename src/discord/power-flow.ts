@@ -70,7 +70,10 @@ export async function runPowerFlow(
   const base = auditBase(actor, action);
   let lastText = '';
   let progress: Awaited<ReturnType<typeof followPowerAction>>;
+  let release: (() => void) | undefined;
   try {
+    // Held until the flow settles (outcome, refusal, timeout, shutdown): one action per server at a time.
+    release = bridge.beginPowerAction(live, action, actor);
     await bridge.ensureConnected(live);
     bridge.recordAction(live, { actorId: actor.id, actorName: actor.name, action, source: actor.source });
     progress = await followPowerAction(
@@ -85,9 +88,11 @@ export async function runPowerFlow(
       { timeoutMs: FOLLOW_MS, signal: ctx.services.shutdownSignal },
     );
   } catch (error) {
+    release?.();
     await bridge.audit(live, { ...base, ...auditOutcomeOf(error) });
     throw error;
   }
+  release();
   const finalState = progress.states.at(-1) ?? live.connection.serverState;
   await bridge.audit(live, {
     ...base,
