@@ -12,6 +12,11 @@ import { delay, waitFor } from './lib/wait.ts';
 import { startBenchWorld } from './lib/world.ts';
 
 const RATE = 2000;
+
+/** A full collection when node runs with --expose-gc (npm run bench does), so heap figures are live data only. */
+function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
 const WIDTH = 120;
 const MESSAGE_LIMIT = 2000;
 
@@ -48,6 +53,8 @@ export const feedFlood: Bench = {
       // Let Discord's 5 s windows close so the flood starts with a full budget, as after any quiet spell.
       await delay(5500);
 
+      collectGarbage();
+      const heapBefore = process.memoryUsage().heapUsed;
       const before = feed.planner.counters;
       const discordBefore = await world.host.call<DiscordCounts>('discordMetrics');
       const rssBefore = process.memoryUsage().rss;
@@ -84,6 +91,8 @@ export const feedFlood: Bench = {
       clearInterval(sampler);
       rssPeak = Math.max(rssPeak, rssAfterDrain);
 
+      collectGarbage();
+      const afterGc = process.memoryUsage();
       const after = feed.planner.counters;
       const discordAfter = await world.host.call<DiscordCounts>('discordMetrics');
       const audit = await world.host.call<Accounting>('account', { channelId, prefix: 'F', total });
@@ -157,7 +166,7 @@ export const feedFlood: Bench = {
           value: fmtMiB(rssPeak - rssBefore),
           goal: '< 50 MB',
           ok: rssPeak - rssBefore < 50 * 1e6,
-          note: `before ${fmtMiB(rssBefore)}, peak ${fmtMiB(rssPeak)}, after drain ${fmtMiB(rssAfterDrain)}`,
+          note: `before ${fmtMiB(rssBefore)}, peak ${fmtMiB(rssPeak)}, after drain ${fmtMiB(rssAfterDrain)} (${fmtMiB(afterGc.rss)} after GC); JS heap after GC ${fmtMiB(heapBefore)} → ${fmtMiB(afterGc.heapUsed)}`,
         },
         {
           metric: 'bot CPU during the flood',
