@@ -79,7 +79,15 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     if (this.guilds.has(guildId)) return;
     const entries = new Map<string, LiveEntry>();
     this.guilds.set(guildId, entries);
-    const records = await this.store.bindings.listByGuild(guildId);
+    let records: BindingRecord[];
+    try {
+      records = await this.store.bindings.listByGuild(guildId);
+    } catch (error) {
+      // Left in place, the empty entry would make every later activation return early: the guild would stay without
+      // feeds. Without it, the next activation (a command's resolve, GUILD_CREATE) tries again.
+      if (this.guilds.get(guildId) === entries) this.guilds.delete(guildId);
+      throw error;
+    }
     // The guild left (or went unavailable) while its bindings were being read: attaching now would open sockets nobody
     // can ever close.
     if (this.guilds.get(guildId) !== entries) return;
