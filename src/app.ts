@@ -78,9 +78,10 @@ export async function createBot(options: BotOptions): Promise<Bot> {
       .catch((err: unknown) => logger.error({ err, guild: guild.id }, 'guild activation failed'));
   });
   client.on(Events.GuildDelete, (guild) => {
-    // The bot left or was removed (an outage emits guildUnavailable instead, and keeps the sockets).
+    // The bot left or was removed (an outage emits guildUnavailable instead, and keeps the sockets). Commands of that
+    // guild still in flight then open nothing; GUILD_CREATE (joining again) lifts that.
     bridge
-      .deactivateGuild(guild.id)
+      .leaveGuild(guild.id)
       .catch((err: unknown) => logger.error({ err, guild: guild.id }, 'guild deactivation failed'));
   });
   // A fixed console channel (permissions granted back) resumes its feed now, not at the next probe.

@@ -59,6 +59,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private readonly guilds = new Map<string, Map<string, LiveEntry>>();
   private readonly describers = new Set<(live: LiveBinding) => string | undefined>();
   private replaySource: ((live: LiveBinding) => Promise<string[]>) | undefined;
+  /** Guilds the bot left: nothing is attached for them (a command still in flight included) until it joins again. */
+  private readonly departed = new Set<string>();
   /** Keyed by connection: bindings of one server with one key (in several guilds) share a socket and Wings' lock. */
   private readonly powerInProgress = new Map<WingsConnection, PowerInProgress[]>();
 
@@ -74,9 +76,25 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     return this.guilds.size;
   }
 
-  /** Brings every stored binding of a guild to life (at start, and when the bot joins a guild). */
+  /** The bot is in the guild (start, GUILD_CREATE): brings every stored binding of it to life. */
   async activateGuild(guildId: string): Promise<void> {
-    if (this.guilds.has(guildId)) return;
+    this.departed.delete(guildId);
+    await this.bringUp(guildId);
+  }
+
+  /** The bot left the guild (GUILD_DELETE): closes its sockets, and commands still in flight for it attach nothing. */
+  async leaveGuild(guildId: string): Promise<void> {
+    this.departed.add(guildId);
+    await this.deactivateGuild(guildId);
+  }
+
+  /** Throws the sentence a command for a guild the bot has left ends with (checked again after every await). */
+  private assertMember(guildId: string): void {
+    if (this.departed.has(guildId)) throw new UserError('The bot is no longer in this server.');
+  }
+
+  private async bringUp(guildId: string): Promise<void> {
+    if (this.departed.has(guildId) || this.guilds.has(guildId)) return;
     const entries = new Map<string, LiveEntry>();
     this.guilds.set(guildId, entries);
     let records: BindingRecord[];
@@ -101,7 +119,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     }
   }
 
-  /** Closes a guild's sockets (the bot left the guild, or shutdown). */
+  /** Closes a guild's sockets (shutdown; `leaveGuild` when the bot left it). */
   async deactivateGuild(guildId: string): Promise<void> {
     const entries = this.guilds.get(guildId);
     if (!entries) return;
@@ -136,8 +154,10 @@ export class Bridge extends EventEmitter<BridgeEvents> {
    * The binding a command means: by name (case-insensitive) or id; may be left out when the guild has exactly one.
    */
   async resolve(guildId: string, server: string | null | undefined): Promise<LiveBinding> {
-    await this.activateGuild(guildId);
+    this.assertMember(guildId);
+    await this.bringUp(guildId);
     const records = await this.store.bindings.listByGuild(guildId);
+    this.assertMember(guildId);
     if (records.length === 0) {
       throw new UserError('No game server is bound in this Discord server yet. An admin can add one with /server add.');
     }
@@ -180,8 +200,12 @@ export class Bridge extends EventEmitter<BridgeEvents> {
 
   /** Stores a validated binding and brings it to life. */
   async add(binding: Binding): Promise<LiveBinding> {
-    await this.activateGuild(binding.guildId);
+    this.assertMember(binding.guildId);
+    await this.bringUp(binding.guildId);
+    this.assertMember(binding.guildId);
     await this.store.bindings.add(binding);
+    // Stored for when the bot joins again; nothing is opened for a guild it has left meanwhile.
+    this.assertMember(binding.guildId);
     const entries = this.guilds.get(binding.guildId) ?? new Map<string, LiveEntry>();
     this.guilds.set(binding.guildId, entries);
     return this.attach(entries, binding);

@@ -44,7 +44,10 @@ export class PowerPanels {
       panelMessage: { channelId, messageId: outcome.messageId },
     });
     this.untrack(live.binding.id);
-    this.track(live);
+    // The binding may have gone while the message was posted (removed, or the bot left the guild): tracking the old
+    // one would keep a timer and listeners on a released socket. The stored message is tracked when it comes back.
+    const current = this.bridge.live(live.binding.guildId, live.binding.id);
+    if (current) this.track(current);
     return { ok: true, messageId: outcome.messageId };
   }
 
