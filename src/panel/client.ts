@@ -3,13 +3,15 @@
  * lives in a private field, goes only into the Authorization header, and is scrubbed from every error on the way out.
  */
 import type { Logger } from 'pino';
+import { Agent } from 'undici';
 import type { z } from 'zod';
-import { type CallContext, notTheApi, PanelError } from './errors.ts';
+import { guardedLookup, type LookupFunction } from './dns-guard.ts';
+import { badResponse, type CallContext, notTheApi, PanelError } from './errors.ts';
 import { apiKeyIdentity, isHeaderSafeKey } from './keys.ts';
 import { accountBody, resourcesBody, serverBody, websocketBody } from './schemas.ts';
 import { call, type TransportOptions } from './transport.ts';
 import { POWER_ACTIONS, type PowerAction, type ServerState } from './types.ts';
-import { normalizePanelUrl, panelHost } from './url-policy.ts';
+import { normalizePanelUrl, panelHost, socketUrlProblem } from './url-policy.ts';
 
 export { apiKeyIdentity, looksLikeApplicationKey, looksLikeClientKey } from './keys.ts';
 
@@ -68,6 +70,19 @@ export interface PanelClientOptions {
   maxBodyBytes?: number;
   logger?: Logger;
   fetch?: typeof fetch;
+  /** Name resolution for the panel connection; default dns.lookup refusing link-local/metadata addresses. */
+  lookup?: LookupFunction;
+}
+
+/** One connection pool per lookup function (normally just the guarded default), shared by every client. */
+const agents = new WeakMap<LookupFunction, Agent>();
+function agentFor(lookup: LookupFunction): Agent {
+  let agent = agents.get(lookup);
+  if (agent === undefined) {
+    agent = new Agent({ connect: { lookup } });
+    agents.set(lookup, agent);
+  }
+  return agent;
 }
 
 const POWER_PERMISSION: Record<PowerAction, string> = {
@@ -104,6 +119,7 @@ export class PanelClient {
       retryBackoffMs: options.retryBackoffMs ?? 500,
       maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
       fetch: options.fetch ?? globalThis.fetch,
+      dispatcher: agentFor(options.lookup ?? guardedLookup),
     };
     if (options.logger) transport.logger = options.logger.child({ keyId: this.keyIdentity });
     this.#transport = transport;
@@ -139,10 +155,24 @@ export class PanelClient {
   }
 
   async getWebsocketCredentials(serverId: string): Promise<WebsocketCredentials> {
-    const body = await this.#get(`/api/client/servers/${this.#id(serverId)}/websocket`, websocketBody, {
-      serverId,
-      permission: 'websocket.connect',
-    });
+    const path = `/api/client/servers/${this.#id(serverId)}/websocket`;
+    const extra = { serverId, permission: 'websocket.connect' };
+    const body = await this.#get(path, websocketBody, extra);
+    const problem = socketUrlProblem(body.data.socket, this.panelUrl);
+    if (problem !== undefined) {
+      let host = '?';
+      try {
+        host = new URL(body.data.socket).host;
+      } catch {
+        // not a URL: the problem says so
+      }
+      throw badResponse(
+        this.#ctx('GET', path, extra),
+        `${problem}; the bot does not connect there.`,
+        200,
+        `socket host ${host}`,
+      );
+    }
     return { token: body.data.token, socket: body.data.socket };
   }
 

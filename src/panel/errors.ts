@@ -315,6 +315,8 @@ export function errorFromException(ctx: CallContext, err: unknown, timeoutMs: nu
   let why: string;
   if (code === 'ECONNREFUSED') why = 'refused the connection (nothing is listening there)';
   else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') why = 'could not be found (the name does not resolve)';
+  else if (code === 'ERR_FORBIDDEN_ADDRESS')
+    why = 'resolves to a link-local or cloud-metadata address, which the bot never connects to';
   else if (code && TLS_CODES.test(code)) why = `has a TLS certificate the bot does not trust (${code})`;
   else if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') why = 'closed the connection unexpectedly';
   else why = `could not be reached${code ? ` (${code})` : ''}`;

@@ -27,6 +27,8 @@ export interface TransportOptions {
   maxBodyBytes: number;
   logger?: Logger;
   fetch: typeof fetch;
+  /** undici dispatcher whose connections resolve names through the guarded lookup (dns-guard.ts). */
+  dispatcher?: RequestInit['dispatcher'];
 }
 
 export interface CallSpec {
@@ -144,7 +146,9 @@ export async function call(opts: TransportOptions, spec: CallSpec): Promise<Call
     let text: string;
     try {
       const signal = AbortSignal.timeout(opts.timeoutMs);
-      res = await opts.fetch(url, { method: spec.method, headers, body, redirect: 'manual', signal });
+      const init: RequestInit = { method: spec.method, headers, body, redirect: 'manual', signal };
+      if (opts.dispatcher !== undefined) init.dispatcher = opts.dispatcher;
+      res = await opts.fetch(url, init);
       if (res.status >= 300 && res.status < 400) {
         await res.body?.cancel().catch(() => {});
         text = '';

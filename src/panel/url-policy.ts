@@ -69,7 +69,8 @@ export function isLoopbackHost(hostname: string): boolean {
   return v4 !== undefined && v4[0] === 127;
 }
 
-function isForbiddenHost(hostname: string): boolean {
+/** Link-local or cloud-metadata (or 0.0.0.0 / [::]); takes a URL hostname (bracketed IPv6) or a host name. */
+export function isForbiddenHost(hostname: string): boolean {
   if (METADATA_HOSTNAMES.has(hostname) || METADATA_IPS.has(hostname)) return true;
   const mapped = mappedIpv4(hostname);
   if (mapped !== undefined && METADATA_IPS.has(mapped)) return true;
@@ -191,4 +192,34 @@ export function panelHost(origin: string): string {
   } catch {
     return origin;
   }
+}
+
+/**
+ * Why the Wings socket address the panel handed out must not be dialled, or undefined when it may. The panel chooses
+ * this address, so a hostile or compromised panel could point the bot at cloud metadata or at services on the bot's own
+ * machine (a blind port scan whose result shows in /server list). The answer names no part of the address: it is shown
+ * in Discord; the caller logs the host.
+ */
+export function socketUrlProblem(socket: string, panelOrigin: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(socket);
+  } catch {
+    return 'gave a Wings socket address that is not a URL';
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:')
+    return 'gave a Wings socket address that is not ws:// or wss://';
+  if (url.username !== '' || url.password !== '') return 'gave a Wings socket address with a user name or password';
+  const hostname = url.hostname.replace(/\.$/, '');
+  if (isForbiddenHost(hostname)) return 'gave a link-local or cloud-metadata address for the Wings node';
+  let panelHostname = '';
+  try {
+    panelHostname = new URL(panelOrigin).hostname;
+  } catch {
+    panelHostname = '';
+  }
+  if (isLoopbackHost(hostname) && !isLoopbackHost(panelHostname)) {
+    return "gave an address on the bot's own machine for the Wings node, though the panel itself is elsewhere";
+  }
+  return undefined;
 }

@@ -13,7 +13,8 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import WebSocket from 'ws';
+import WebSocket, { type ClientOptions } from 'ws';
+import { FORBIDDEN_ADDRESS, guardedLookup, type LookupFunction } from '../panel/dns-guard.ts';
 import { Backoff, DEFAULT_BACKOFF } from './backoff.ts';
 import { type Clock, systemClock, TimerSlot } from './clock.ts';
 import { asPanelFailure, describeError, fatalPanelFailure, WingsError } from './errors.ts';
@@ -316,12 +317,16 @@ export class WingsConnection extends EventEmitter<WingsConnectionEvents> {
   private openSocket(credentials: WebsocketCredentials): void {
     const create = this.opts.createSocket ?? ((url, options) => new WebSocket(url, options));
     let ws: WebSocket;
+    // ws hands these to http.request, so `lookup` (absent from its types) applies: the panel picks this address, and a
+    // name resolving to link-local/metadata addresses is refused (dns-guard.ts).
+    const socketOptions: ClientOptions & { lookup: LookupFunction } = {
+      origin: this.opts.panelUrl,
+      perMessageDeflate: false,
+      handshakeTimeout: this.opts.connectTimeoutMs ?? 10_000,
+      lookup: guardedLookup,
+    };
     try {
-      ws = create(credentials.socket, {
-        origin: this.opts.panelUrl,
-        perMessageDeflate: false,
-        handshakeTimeout: this.opts.connectTimeoutMs ?? 10_000,
-      });
+      ws = create(credentials.socket, socketOptions);
     } catch (error) {
       this.scheduleRetry(`invalid socket address: ${describeError(error)}`);
       return;
@@ -367,8 +372,11 @@ export class WingsConnection extends EventEmitter<WingsConnectionEvents> {
     ws.on('pong', () => {
       if (this.ws === ws) this.missedPongs = 0;
     });
+    let refusedAddress = false;
     ws.on('error', (error) => {
-      if (this.ws === ws) this.log.debug({ err: error.message }, 'socket error');
+      if (this.ws !== ws) return;
+      refusedAddress ||= (error as NodeJS.ErrnoException).code === FORBIDDEN_ADDRESS;
+      this.log.debug({ err: error.message }, 'socket error');
     });
     ws.on('close', (code, reasonBuffer) => {
       if (this.ws !== ws) return;
@@ -376,6 +384,12 @@ export class WingsConnection extends EventEmitter<WingsConnectionEvents> {
       const reason = reasonBuffer.toString('utf8');
       if (FATAL_CLOSE_CODES.includes(code)) {
         this.stop('suspended', 'The server is suspended on the panel.');
+        return;
+      }
+      if (refusedAddress) {
+        this.scheduleRetry(
+          'the Wings node’s address resolves to a link-local or cloud-metadata address; not connecting',
+        );
         return;
       }
       this.scheduleRetry(`socket closed (code ${code}${reason === '' ? '' : `: ${reason}`})`);
