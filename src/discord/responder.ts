@@ -2,7 +2,7 @@
  * Replies to one interaction correctly in every state (not yet answered, deferring, deferred, replied) and serialises
  * the calls, so an automatic defer and the command's own reply can never race into "already acknowledged".
  * Every payload goes out with `allowedMentions: { parse: [] }` unless the caller says otherwise: text from game servers and
- * panels must never ping anyone.
+ * panels must never ping anyone. Content is cut to Discord's 2000 characters, so a long error never fails the reply.
  */
 import {
   type InteractionEditReplyOptions,
@@ -121,8 +121,38 @@ export class Responder {
   }
 }
 
+/** Discord refuses a message whose content is longer ("interaction failed" for the member). */
+export const MAX_CONTENT_LENGTH = 2000;
+
+const FENCE = '```';
+const CLOSING_FENCE = `\n${FENCE}`;
+
+function countFences(text: string): number {
+  return text.split(FENCE).length - 1;
+}
+
+/** Cuts before `end` without splitting a surrogate pair or leaving a partial fence (stray backticks) at the cut. */
+function cutAt(text: string, end: number): string {
+  let cut = text.slice(0, end);
+  if (/[\uD800-\uDBFF]$/.test(cut)) cut = cut.slice(0, -1);
+  return cut.replace(/`+$/, '');
+}
+
+/**
+ * Content longer than Discord takes, cut to fit with "…"; when the cut falls inside a code block the block is closed
+ * again, so the rest of the message does not render as code and the fence stays balanced.
+ */
+export function capContent(text: string, max = MAX_CONTENT_LENGTH): string {
+  if (text.length <= max) return text;
+  const long = cutAt(text, max - 1);
+  if (countFences(long) % 2 === 0) return `${long}…`;
+  const short = cutAt(text, max - 1 - CLOSING_FENCE.length);
+  return countFences(short) % 2 === 0 ? `${short}…` : `${short}…${CLOSING_FENCE}`;
+}
+
 function normalise(payload: ReplyPayload): InteractionReplyOptions {
   const body: InteractionReplyOptions = typeof payload === 'string' ? { content: payload } : { ...payload };
   if (body.allowedMentions === undefined) body.allowedMentions = { parse: [] };
+  if (typeof body.content === 'string') body.content = capContent(body.content);
   return body;
 }
