@@ -22,7 +22,9 @@ export async function execute(interaction: ChatInputCommandInteraction<'cached'>
   const bridge = ctx.services.bridge;
   const live = await bridge.resolve(interaction.guildId, interaction.options.getString('server'));
   await ctx.respond.defer(false);
-  await bridge.ensureConnected(live);
+  // Open to everyone, so it never makes the bot reconnect a stopped socket; stats and limits come from what the bot
+  // already holds where it can (see Bridge.freshStats and serverLimits).
+  await bridge.ensureConnected(live, { restartStopped: false });
   const [stats, limits] = await Promise.all([bridge.freshStats(live), bridge.serverLimits(live)]);
   const embed = new EmbedBuilder()
     .setTitle(inert(live.binding.name, 200))

@@ -52,6 +52,18 @@ interface PowerInProgress {
   actorName: string;
 }
 
+/** How /stats spares the panel and Wings (it is open to every member). Tests may shorten these. */
+export interface StatsTuning {
+  /** A stats frame younger than this is shown as is; Wings pushes one a second while the server runs. */
+  statsFreshMs: number;
+  /** How long the panel's limits of a server are reused. */
+  limitsTtlMs: number;
+  /** How long a failed limits lookup is remembered (the panel is not asked again meanwhile). */
+  limitsRetryMs: number;
+}
+
+type Limits = { cpu: number; disk: number; memory: number };
+
 /** How long a command waits for a connecting socket before telling the user it is not connected. */
 const READY_WAIT_MS = 5_000;
 
@@ -61,6 +73,12 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private replaySource: ((live: LiveBinding) => Promise<string[]>) | undefined;
   /** Guilds the bot left: nothing is attached for them (a command still in flight included) until it joins again. */
   private readonly departed = new Set<string>();
+  readonly statsTuning: StatsTuning = { statsFreshMs: 2_000, limitsTtlMs: 10 * 60_000, limitsRetryMs: 60_000 };
+  /** When each connection last delivered a stats frame (pushed or asked for). */
+  private readonly statsSeenAt = new WeakMap<WingsConnection, number>();
+  /** A `send stats` in flight per connection: concurrent /stats share its answer. */
+  private readonly statsRequests = new Map<WingsConnection, Promise<WingsStats | undefined>>();
+  private readonly limitsCache = new Map<string, { until: number; limits: Promise<Limits | undefined> }>();
   /** Keyed by connection: bindings of one server with one key (in several guilds) share a socket and Wings' lock. */
   private readonly powerInProgress = new Map<WingsConnection, PowerInProgress[]>();
 
@@ -272,12 +290,18 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     };
   }
 
-  /** Throws a UserError naming the reason when the binding's socket is not usable now. */
-  async ensureConnected(live: LiveBinding): Promise<void> {
+  /**
+   * Throws a UserError naming the reason when the binding's socket is not usable now. `restartStopped` (moderator
+   * commands only) lets a socket stopped for a cause the panel may have fixed try once more; a read-only command open
+   * to everyone must not make the bot reconnect.
+   */
+  async ensureConnected(live: LiveBinding, options: { restartStopped?: boolean } = {}): Promise<void> {
     const state = live.connection.connectionState;
     if (state.kind === 'ready') return;
     if (state.kind === 'stopped') {
-      if (state.code === 'closed') throw new UserError(`${live.binding.name} is not connected: ${state.reason}`);
+      if (state.code === 'closed' || options.restartStopped === false) {
+        throw new UserError(`${live.binding.name} is not connected: ${state.reason}`);
+      }
       // Stopped for a cause the panel side may have fixed since (unsuspended, permission granted): a command is the
       // moment to try once more; if the cause remains, it stops again with the same reason, shown below.
       live.connection.start();
@@ -290,37 +314,75 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     }
   }
 
-  /** Asks Wings for a stats frame and waits briefly for it; falls back to the latest one seen. */
+  /**
+   * Current statistics: the latest frame when it is younger than `statsFreshMs` (always so while the server runs) and
+   * agrees with the last status,
+   * else one `send stats` per connection at a time, whose answer every concurrent caller shares; falls back to the
+   * latest frame seen when Wings does not answer within `timeoutMs`.
+   */
   async freshStats(live: LiveBinding, timeoutMs = 3_000): Promise<WingsStats> {
     const connection = live.connection;
-    const next = new Promise<WingsStats | undefined>((resolve) => {
-      const timer = setTimeout(() => {
-        connection.off('stats', onStats);
-        resolve(undefined);
-      }, timeoutMs);
-      timer.unref();
-      const onStats = (stats: WingsStats) => {
-        clearTimeout(timer);
-        connection.off('stats', onStats);
-        resolve(stats);
-      };
-      connection.on('stats', onStats);
-    });
-    await connection.requestStats();
-    const stats = (await next) ?? connection.lastStats;
+    const seenAt = this.statsSeenAt.get(connection);
+    const last = connection.lastStats;
+    // A young frame taken before the last status change (a start a moment ago) would show the old state: ask then.
+    const fresh =
+      last !== undefined &&
+      last.state === connection.serverState &&
+      seenAt !== undefined &&
+      Date.now() - seenAt <= this.statsTuning.statsFreshMs;
+    if (fresh) return last;
+    let request = this.statsRequests.get(connection);
+    if (!request) {
+      request = this.requestStats(connection, timeoutMs).finally(() => this.statsRequests.delete(connection));
+      this.statsRequests.set(connection, request);
+    }
+    const stats = (await request) ?? connection.lastStats;
     if (!stats) throw new UserError(`${live.binding.name} sent no statistics; try again in a moment.`);
     return stats;
   }
 
-  /** The panel's limits for the server (CPU % of one core, disk MiB; 0 = unlimited), or undefined if the panel is unreachable. */
-  async serverLimits(live: LiveBinding): Promise<{ cpu: number; disk: number; memory: number } | undefined> {
+  private async requestStats(connection: WingsConnection, timeoutMs: number): Promise<WingsStats | undefined> {
+    let onStats: ((stats: WingsStats) => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const next = new Promise<WingsStats | undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), timeoutMs);
+      timer.unref();
+      onStats = resolve;
+      connection.once('stats', onStats);
+    });
     try {
-      const details = await this.createPanelClient(live.binding).getServer(live.binding.serverId);
-      return details.limits;
-    } catch (error) {
-      this.logger.debug({ binding: live.binding.id, err: error }, 'could not read server limits');
-      return undefined;
+      await connection.requestStats();
+      return await next;
+    } finally {
+      clearTimeout(timer);
+      if (onStats) connection.off('stats', onStats);
     }
+  }
+
+  /**
+   * The panel's limits for the server (CPU % of one core, disk MiB; 0 = unlimited), or undefined if the panel is
+   * unreachable. Reused for `limitsTtlMs` (a failure for `limitsRetryMs`), so /stats does not call the panel each time.
+   */
+  serverLimits(live: LiveBinding): Promise<Limits | undefined> {
+    const key = live.binding.id;
+    const cached = this.limitsCache.get(key);
+    if (cached && Date.now() < cached.until) return cached.limits;
+    const entry = { until: Number.POSITIVE_INFINITY, limits: Promise.resolve<Limits | undefined>(undefined) };
+    entry.limits = this.createPanelClient(live.binding)
+      .getServer(live.binding.serverId)
+      .then(
+        (details) => {
+          entry.until = Date.now() + this.statsTuning.limitsTtlMs;
+          return details.limits;
+        },
+        (error: unknown) => {
+          this.logger.debug({ binding: live.binding.id, err: error }, 'could not read server limits');
+          entry.until = Date.now() + this.statsTuning.limitsRetryMs;
+          return undefined;
+        },
+      );
+    this.limitsCache.set(key, entry);
+    return entry.limits;
   }
 
   createPanelClient(binding: Pick<Binding, 'panelUrl' | 'apiKey'>): PanelClient {
@@ -396,8 +458,14 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       else if (state.kind === 'stopped') entry.lastError = state.reason;
       else if (state.kind === 'ready') entry.lastError = undefined;
     };
+    const onStats = () => this.statsSeenAt.set(connection, Date.now());
     connection.on('state', onState);
-    entry.detach = () => connection.off('state', onState);
+    connection.on('stats', onStats);
+    entry.detach = () => {
+      connection.off('state', onState);
+      connection.off('stats', onStats);
+      this.limitsCache.delete(binding.id);
+    };
     onState(connection.connectionState);
     entries.set(binding.id, entry);
     this.emit('activated', entry);
