@@ -4,7 +4,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { UserError } from '../discord/errors.ts';
-import { inert } from '../discord/format.ts';
 import type { Logger } from '../log.ts';
 import { PanelClient } from '../panel/client.ts';
 import { compileRedaction, redactLine } from '../policy/redaction.ts';
@@ -12,6 +11,8 @@ import type { AuditEntry, Binding, BindingRecord, Store } from '../store/index.t
 import type { ConnectionState, WingsConnection } from '../wings/connection.ts';
 import type { WingsHub, WingsSubscription } from '../wings/hub.ts';
 import type { PowerAction, WingsStats } from '../wings/protocol.ts';
+import { PowerClaims } from './power.ts';
+import { type ServerLimits, StatsSource, type StatsTuning } from './stats-source.ts';
 
 export const recordId = (r: BindingRecord): string => (r.ok ? r.binding.id : r.id);
 export const recordName = (r: BindingRecord): string => (r.ok ? r.binding.name : r.name);
@@ -45,25 +46,6 @@ export interface BridgeEvents {
   action: [live: LiveBinding, record: ActionRecord];
 }
 
-/** A power action being followed on a connection, so a second one is refused instead of racing it. */
-interface PowerInProgress {
-  action: PowerAction;
-  guildId: string;
-  actorName: string;
-}
-
-/** How /stats spares the panel and Wings (it is open to every member). Tests may shorten these. */
-export interface StatsTuning {
-  /** A stats frame younger than this is shown as is; Wings pushes one a second while the server runs. */
-  statsFreshMs: number;
-  /** How long the panel's limits of a server are reused. */
-  limitsTtlMs: number;
-  /** How long a failed limits lookup is remembered (the panel is not asked again meanwhile). */
-  limitsRetryMs: number;
-}
-
-type Limits = { cpu: number; disk: number; memory: number };
-
 /** How long a command waits for a connecting socket before telling the user it is not connected. */
 const READY_WAIT_MS = 5_000;
 
@@ -73,14 +55,8 @@ export class Bridge extends EventEmitter<BridgeEvents> {
   private replaySource: ((live: LiveBinding) => Promise<string[]>) | undefined;
   /** Guilds the bot left: nothing is attached for them (a command still in flight included) until it joins again. */
   private readonly departed = new Set<string>();
-  readonly statsTuning: StatsTuning = { statsFreshMs: 2_000, limitsTtlMs: 10 * 60_000, limitsRetryMs: 60_000 };
-  /** When each connection last delivered a stats frame (pushed or asked for). */
-  private readonly statsSeenAt = new WeakMap<WingsConnection, number>();
-  /** A `send stats` in flight per connection: concurrent /stats share its answer. */
-  private readonly statsRequests = new Map<WingsConnection, Promise<WingsStats | undefined>>();
-  private readonly limitsCache = new Map<string, { until: number; limits: Promise<Limits | undefined> }>();
-  /** Keyed by connection: bindings of one server with one key (in several guilds) share a socket and Wings' lock. */
-  private readonly powerInProgress = new Map<WingsConnection, PowerInProgress[]>();
+  private readonly stats: StatsSource;
+  private readonly powerClaims = new PowerClaims();
 
   constructor(
     readonly store: Store,
@@ -88,6 +64,12 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     private readonly logger: Logger,
   ) {
     super();
+    this.stats = new StatsSource(logger, (binding) => this.createPanelClient(binding));
+  }
+
+  /** How /stats spares the panel and Wings; tests may shorten it. */
+  get statsTuning(): StatsTuning {
+    return this.stats.tuning;
   }
 
   get activeGuildCount(): number {
@@ -257,37 +239,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     return recordName(record);
   }
 
-  /**
-   * Claims the binding's server for one power action until the returned release is called (idempotent). Wings answers
-   * a second action with a lock error on the shared socket, and every flow following that socket would take it as its
-   * own; so a second action is refused here, naming the one in progress. A kill is the exception: it is how a hanging
-   * stop or restart is ended (Wings lets it past its lock), so it is refused only while another kill runs.
-   */
+  /** Claims the binding's server for one power action until the returned release is called (see PowerClaims). */
   beginPowerAction(live: LiveBinding, action: PowerAction, actor: { name: string }): () => void {
-    const connection = live.connection;
-    const running = this.powerInProgress.get(connection) ?? [];
-    const blocking = running.find((r) => action !== 'kill' || r.action === 'kill');
-    if (blocking) {
-      const who =
-        blocking.guildId === live.binding.guildId
-          ? `asked by ${inert(blocking.actorName, 64)}`
-          : 'asked from another Discord server';
-      const hint = blocking.action === 'stop' || blocking.action === 'restart' ? ' (or /kill it)' : '';
-      throw new UserError(
-        `A ${blocking.action} of ${inert(live.binding.name, 64)} is already in progress (${who}); wait for it to finish${hint}.`,
-      );
-    }
-    const mine: PowerInProgress = { action, guildId: live.binding.guildId, actorName: actor.name };
-    running.push(mine);
-    this.powerInProgress.set(connection, running);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.powerInProgress.get(connection) ?? []).filter((r) => r !== mine);
-      if (left.length > 0) this.powerInProgress.set(connection, left);
-      else this.powerInProgress.delete(connection);
-    };
+    return this.powerClaims.claim(live, action, actor);
   }
 
   /**
@@ -314,75 +268,14 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     }
   }
 
-  /**
-   * Current statistics: the latest frame when it is younger than `statsFreshMs` (always so while the server runs) and
-   * agrees with the last status,
-   * else one `send stats` per connection at a time, whose answer every concurrent caller shares; falls back to the
-   * latest frame seen when Wings does not answer within `timeoutMs`.
-   */
-  async freshStats(live: LiveBinding, timeoutMs = 3_000): Promise<WingsStats> {
-    const connection = live.connection;
-    const seenAt = this.statsSeenAt.get(connection);
-    const last = connection.lastStats;
-    // A young frame taken before the last status change (a start a moment ago) would show the old state: ask then.
-    const fresh =
-      last !== undefined &&
-      last.state === connection.serverState &&
-      seenAt !== undefined &&
-      Date.now() - seenAt <= this.statsTuning.statsFreshMs;
-    if (fresh) return last;
-    let request = this.statsRequests.get(connection);
-    if (!request) {
-      request = this.requestStats(connection, timeoutMs).finally(() => this.statsRequests.delete(connection));
-      this.statsRequests.set(connection, request);
-    }
-    const stats = (await request) ?? connection.lastStats;
-    if (!stats) throw new UserError(`${live.binding.name} sent no statistics; try again in a moment.`);
-    return stats;
+  /** Current statistics, sparing Wings where the bot already knows them (see StatsSource.fresh). */
+  freshStats(live: LiveBinding, timeoutMs?: number): Promise<WingsStats> {
+    return this.stats.fresh(live, timeoutMs);
   }
 
-  private async requestStats(connection: WingsConnection, timeoutMs: number): Promise<WingsStats | undefined> {
-    let onStats: ((stats: WingsStats) => void) | undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const next = new Promise<WingsStats | undefined>((resolve) => {
-      timer = setTimeout(() => resolve(undefined), timeoutMs);
-      timer.unref();
-      onStats = resolve;
-      connection.once('stats', onStats);
-    });
-    try {
-      await connection.requestStats();
-      return await next;
-    } finally {
-      clearTimeout(timer);
-      if (onStats) connection.off('stats', onStats);
-    }
-  }
-
-  /**
-   * The panel's limits for the server (CPU % of one core, disk MiB; 0 = unlimited), or undefined if the panel is
-   * unreachable. Reused for `limitsTtlMs` (a failure for `limitsRetryMs`), so /stats does not call the panel each time.
-   */
-  serverLimits(live: LiveBinding): Promise<Limits | undefined> {
-    const key = live.binding.id;
-    const cached = this.limitsCache.get(key);
-    if (cached && Date.now() < cached.until) return cached.limits;
-    const entry = { until: Number.POSITIVE_INFINITY, limits: Promise.resolve<Limits | undefined>(undefined) };
-    entry.limits = this.createPanelClient(live.binding)
-      .getServer(live.binding.serverId)
-      .then(
-        (details) => {
-          entry.until = Date.now() + this.statsTuning.limitsTtlMs;
-          return details.limits;
-        },
-        (error: unknown) => {
-          this.logger.debug({ binding: live.binding.id, err: error }, 'could not read server limits');
-          entry.until = Date.now() + this.statsTuning.limitsRetryMs;
-          return undefined;
-        },
-      );
-    this.limitsCache.set(key, entry);
-    return entry.limits;
+  /** The panel's limits for the server, or undefined if the panel is unreachable (see StatsSource.limits). */
+  serverLimits(live: LiveBinding): Promise<ServerLimits | undefined> {
+    return this.stats.limits(live);
   }
 
   createPanelClient(binding: Pick<Binding, 'panelUrl' | 'apiKey'>): PanelClient {
@@ -458,13 +351,12 @@ export class Bridge extends EventEmitter<BridgeEvents> {
       else if (state.kind === 'stopped') entry.lastError = state.reason;
       else if (state.kind === 'ready') entry.lastError = undefined;
     };
-    const onStats = () => this.statsSeenAt.set(connection, Date.now());
     connection.on('state', onState);
-    connection.on('stats', onStats);
+    const unwatch = this.stats.watch(connection);
     entry.detach = () => {
       connection.off('state', onState);
-      connection.off('stats', onStats);
-      this.limitsCache.delete(binding.id);
+      unwatch();
+      this.stats.forget(binding.id);
     };
     onState(connection.connectionState);
     entries.set(binding.id, entry);

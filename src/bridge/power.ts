@@ -3,6 +3,8 @@
  * nothing but status changes (or a daemon error), so the outcome is read from the status events that follow.
  */
 import { UserError } from '../discord/errors.ts';
+import { inert } from '../discord/format.ts';
+import type { WingsConnection } from '../wings/connection.ts';
 import type { PowerAction, ServerState } from '../wings/protocol.ts';
 import type { LiveBinding } from './bridge.ts';
 
@@ -120,4 +122,50 @@ export async function followPowerAction(
       (error: unknown) => settle({ error }),
     );
   });
+}
+
+/** A power action being followed on a connection. */
+interface PowerClaim {
+  action: PowerAction;
+  guildId: string;
+  actorName: string;
+}
+
+/**
+ * One power action per server at a time. Wings answers a second action with a lock error on the shared socket, and
+ * every flow following that socket would take it as its own; so a second action is refused before it is sent, naming
+ * the one in progress. A kill is the exception: it is how a hanging stop or restart is ended (Wings lets it past its
+ * lock), so it is refused only while another kill runs. Keyed by connection: bindings of one server with one key (in
+ * several guilds) share a socket and Wings' lock.
+ */
+export class PowerClaims {
+  private readonly claims = new Map<WingsConnection, PowerClaim[]>();
+
+  /** Throws a UserError when the server is busy; otherwise returns the release (idempotent). */
+  claim(live: LiveBinding, action: PowerAction, actor: { name: string }): () => void {
+    const connection = live.connection;
+    const running = this.claims.get(connection) ?? [];
+    const blocking = running.find((r) => action !== 'kill' || r.action === 'kill');
+    if (blocking) {
+      const who =
+        blocking.guildId === live.binding.guildId
+          ? `asked by ${inert(blocking.actorName, 64)}`
+          : 'asked from another Discord server';
+      const hint = blocking.action === 'stop' || blocking.action === 'restart' ? ' (or /kill it)' : '';
+      throw new UserError(
+        `A ${blocking.action} of ${inert(live.binding.name, 64)} is already in progress (${who}); wait for it to finish${hint}.`,
+      );
+    }
+    const mine: PowerClaim = { action, guildId: live.binding.guildId, actorName: actor.name };
+    running.push(mine);
+    this.claims.set(connection, running);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.claims.get(connection) ?? []).filter((r) => r !== mine);
+      if (left.length > 0) this.claims.set(connection, left);
+      else this.claims.delete(connection);
+    };
+  }
 }
