@@ -64,9 +64,10 @@ export class PanelError extends Error {
   /** A copy with `secret` replaced in every text; defence in depth should a panel or proxy ever echo the key. */
   redact(secret: string): PanelError {
     if (secret === '') return this;
-    const clean = (s: string) => s.split(secret).join('[redacted]');
+    const escaped = escapeMarkdown(secret);
+    const clean = (s: string) => s.split(secret).join('[redacted]').split(escaped).join('[redacted]');
     const texts = [this.message, this.userMessage, this.detail ?? ''];
-    if (!texts.some((t) => t.includes(secret))) return this;
+    if (!texts.some((t) => t.includes(secret) || t.includes(escaped))) return this;
     const init: PanelErrorInit = {
       kind: this.kind,
       userMessage: clean(this.userMessage),
@@ -121,6 +122,29 @@ export function parsePanelErrorBody(text: string | undefined): PanelErrorEntry[]
   const parsed = panelErrorBody.safeParse(json);
   if (!parsed.success) return undefined;
   return parsed.data.errors.map((e) => ({ code: e.code ?? '', detail: (e.detail ?? '').slice(0, 500) }));
+}
+
+/** Longest panel-supplied text (`detail`, or its part of a `userMessage`) the bot keeps or shows. */
+export const MAX_PANEL_TEXT = 300;
+
+function capText(text: string, max = MAX_PANEL_TEXT): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/**
+ * Panel-supplied text placed in a `userMessage`, which Discord shows as markdown outside any code block: control
+ * characters become spaces, markdown and mentions are made inert (as src/discord/format.ts `inert` does; the panel
+ * module does not depend on Discord code), and the length is bounded.
+ */
+export function panelText(text: string, max = MAX_PANEL_TEXT): string {
+  return capText(escapeMarkdown(text), max);
+}
+
+function escapeMarkdown(text: string): string {
+  return text
+    .replace(/[\u0000-\u001f\u007f]/g, ' ')
+    .replace(/([\\*_~`|[\]<>#])/g, '\\$1')
+    .replace(/@/g, '@\u200b');
 }
 
 export function conflictReason(detail: string): ConflictReason {
@@ -185,7 +209,8 @@ export function rateLimited(ctx: CallContext, retryAfterMs: number): PanelError 
 /** Maps a non-2xx, non-429 answer to its typed error. */
 export function errorFromResponse(ctx: CallContext, status: number, bodyText: string | undefined): PanelError {
   const entries = parsePanelErrorBody(bodyText);
-  const detail = entries?.map((e) => e.detail).join(' ');
+  const joined = entries?.map((e) => e.detail).join(' ');
+  const detail = joined === undefined ? undefined : capText(joined);
   const code = entries?.[0]?.code ?? '';
   const message = technical(ctx, status, entries);
   const make = (kind: PanelErrorKind, userMessage: string, extra: Partial<PanelErrorInit> = {}) => {
@@ -245,7 +270,10 @@ export function errorFromResponse(ctx: CallContext, status: number, bodyText: st
     });
   }
   if ((status === 400 || status === 422) && entries) {
-    return make('validation', `The panel at ${host} refused the request: ${detail || 'invalid input'}`);
+    return make(
+      'validation',
+      `The panel at ${host} refused the request: ${detail ? panelText(detail) : 'invalid input'}`,
+    );
   }
   if (status === 502 && ctx.isCommand && entries) {
     return make(
@@ -273,7 +301,10 @@ export function errorFromResponse(ctx: CallContext, status: number, bodyText: st
     return make('panel_error', `The panel at ${host} had an internal problem (HTTP ${status}); try again later.`);
   }
   if (entries) {
-    return make('panel_error', `The panel at ${host} refused the request (HTTP ${status}): ${detail || code}`);
+    return make(
+      'panel_error',
+      `The panel at ${host} refused the request (HTTP ${status}): ${panelText(detail || code)}`,
+    );
   }
   // A 4xx page that is not the panel's JSON: a firewall, a proxy, or not a panel at all.
   return notTheApi(ctx, status);

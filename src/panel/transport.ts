@@ -201,7 +201,9 @@ export async function call(opts: TransportOptions, spec: CallSpec): Promise<Call
       await sleep(opts.retryBackoffMs);
       continue;
     }
-    throw errorFromResponse(ctx, res.status, text);
+    // Scrubbed before parsing: the panel's text is escaped and cut for Discord, after which the key could no longer be
+    // found whole by PanelError.redact.
+    throw errorFromResponse(ctx, res.status, opts.apiKey === '' ? text : text.split(opts.apiKey).join('[redacted]'));
   }
 }
 
