@@ -17,6 +17,7 @@ export const data = addServerOption(
 );
 
 export { autocomplete } from '../src/discord/server-autocomplete.ts';
+export const deferEphemeral = false; // public answer: a slow start must not make it private
 
 export async function execute(interaction: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
   const bridge = ctx.services.bridge;

@@ -36,6 +36,11 @@ export interface CommandData {
 
 export interface CommandModule {
   data: CommandData;
+  /**
+   * Visibility of the automatic defer the router sends when `execute` has answered nothing after a while (default true:
+   * ephemeral). A command whose answer is public (/stats) sets false, or a slow start would make its answer private.
+   */
+  deferEphemeral?: boolean;
   execute(interaction: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void>;
   autocomplete?(interaction: AutocompleteInteraction<'cached'>, ctx: Omit<CommandContext, 'respond'>): Promise<void>;
   /** Custom-id prefix (before the first ':') of the buttons this module answers. */

@@ -30,6 +30,9 @@ export function validateCommandModule(file: string, candidate: unknown): Command
   if (typeof json.description !== 'string' || json.description.length < 1 || json.description.length > 100) {
     fail('needs a description of 1-100 characters');
   }
+  if (mod.deferEphemeral !== undefined && typeof mod.deferEphemeral !== 'boolean') {
+    fail('exports a non-boolean `deferEphemeral`');
+  }
   if (mod.autocomplete !== undefined && typeof mod.autocomplete !== 'function')
     fail('exports a non-function `autocomplete`');
   if ((mod.componentPrefix === undefined) !== (mod.handleComponent === undefined)) {

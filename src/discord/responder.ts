@@ -64,8 +64,9 @@ export class Responder {
   }
 
   /**
-   * An error or notice: replaces a deferred answer, or comes as a separate ephemeral follow-up when an answer was already
-   * shown (so a public answer is never overwritten by a private error).
+   * An error or notice: replaces a deferred ephemeral answer, or comes as a separate ephemeral follow-up when an answer
+   * was already shown (so a public answer is never overwritten by a private error); a public deferred placeholder is
+   * deleted first, since its answer will not come.
    */
   sendError(payload: ReplyPayload): Promise<void> {
     return this.enqueue(async () => {
@@ -75,6 +76,11 @@ export class Responder {
         this.stage = 'replied';
       } else if (this.stage === 'deferred' && this.ephemeral) {
         await this.interaction.editReply(body as InteractionEditReplyOptions);
+        this.stage = 'replied';
+      } else if (this.stage === 'deferred') {
+        // A public "thinking…" that will never get its answer: remove it rather than leave it hanging for everyone.
+        await this.interaction.deleteReply().catch(() => undefined);
+        await this.interaction.followUp({ ...body, flags: MessageFlags.Ephemeral });
         this.stage = 'replied';
       } else {
         await this.interaction.followUp({ ...body, flags: MessageFlags.Ephemeral });

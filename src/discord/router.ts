@@ -11,6 +11,11 @@ import { Responder } from './responder.ts';
 
 /** Work that may exceed Discord's 3 s deadline is deferred automatically after this long. */
 const AUTO_DEFER_MS = 1_500;
+/**
+ * Component handlers usually answer at once with an update of the clicked message; only one that has sent nothing this
+ * late gets an ephemeral "thinking…" reply (which its later update or send then edits), instead of "interaction failed".
+ */
+const COMPONENT_AUTO_DEFER_MS = 2_000;
 
 /** How one interaction ended, for metrics: `refused` = a typed user error, `error` = anything else. */
 export interface InteractionOutcome {
@@ -85,7 +90,7 @@ export class InteractionRouter extends EventEmitter<{ settled: [outcome: Interac
           await respond.sendError(`Unknown command /${interaction.commandName}; the command list may be updating.`);
           return;
         }
-        respond.autoDefer(AUTO_DEFER_MS);
+        respond.autoDefer(AUTO_DEFER_MS, mod.deferEphemeral ?? true);
         logger.debug({ command: interaction.commandName }, 'command received');
         routed = interaction.commandName;
         await mod.execute(interaction, ctx);
@@ -98,6 +103,7 @@ export class InteractionRouter extends EventEmitter<{ settled: [outcome: Interac
           return;
         }
         routed = `button:${prefix}`;
+        respond.autoDefer(COMPONENT_AUTO_DEFER_MS);
         await mod.handleComponent(interaction, ctx);
         this.emit('settled', { name: routed, result: 'ok' });
       }
