@@ -26,7 +26,18 @@ describe('the bot end to end', () => {
 
   it('registers its commands to the configured guild at start', () => {
     const names = world.discord.registeredCommands(world.guild.id).map((c: { name: string }) => c.name);
-    expect(names.sort()).toEqual(['audit', 'cmd', 'kill', 'logs', 'panel', 'restart', 'server', 'start', 'stats', 'stop']);
+    expect(names.sort()).toEqual([
+      'audit',
+      'cmd',
+      'kill',
+      'logs',
+      'panel',
+      'restart',
+      'server',
+      'start',
+      'stats',
+      'stop',
+    ]);
   });
 
   it('binds a server with /server add and says what it found', async () => {
