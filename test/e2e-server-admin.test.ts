@@ -203,11 +203,13 @@ describe('managing bindings end to end', () => {
   });
 
   describe('the bot leaving a guild', () => {
-    it('a binding stopped by a suspension comes back on the next command once the server is unsuspended', async () => {
+    it('a binding stopped by a suspension comes back on the next moderator command once the server is unsuspended', async () => {
       creative.unsuspend();
-      const handle = run(world, { name: 'stats', options: { server: 'Creative' } });
-      const embed = await eventually(() => handle.final()?.embeds?.[0] as APIEmbed | undefined, 'the stats embed');
-      expect(embed.title).toBe('Creative');
+      // Only moderator commands reconnect a stopped socket (/stats, open to everyone, does not).
+      const handle = run(world, { name: 'start', options: { server: 'Creative' } });
+      expect(await replyText(handle, (t) => t.includes('✅') || t.includes(' — '))).toBe(
+        '**Creative**: starting… running ✅',
+      );
       expect(world.panel.metrics.openSockets(creative.uuid)).toBe(1);
     });
 
