@@ -57,7 +57,9 @@ export async function execute(
   }
   await bridge.audit(live, { ...base, command: result.command, result: 'sent' });
   const { command, output } = result;
-  const head = `Sent \`${inert(command, 200).replace(/`/g, "'")}\` to **${inert(live.binding.name, 100)}**.`;
+  // Inside a code span Discord shows text as typed (no markdown, no mentions): only backticks could break out of it.
+  const shown = command.length > 200 ? `${command.slice(0, 199)}…` : command;
+  const head = `Sent \`${shown.replace(/`/g, "'")}\` to **${inert(live.binding.name, 100)}**.`;
   if (output.length === 0) {
     await ctx.respond.send(`${head} Nothing came back within ${(windowMs / 1000).toFixed(1)} s.`);
     return;
