@@ -81,13 +81,20 @@ export class ConsoleFeed {
     this.now = o.now ?? Date.now;
     this.lastState = o.live.connection.serverState;
     const connection = o.live.connection;
-    const on = <E extends 'console' | 'status' | 'ready'>(event: E, fn: (...args: never[]) => void) => {
+    const on = <E extends 'console' | 'status' | 'ready' | 'gap'>(event: E, fn: (...args: never[]) => void) => {
       connection.on(event, fn as never);
       this.detachers.push(() => connection.off(event, fn as never));
     };
     on('console', (line: string) => this.onConsole(line));
     on('status', (state: ServerState) => this.onStatus(state));
     on('ready', () => this.onReady());
+    // The token went invalid on the open socket and Wings swapped output for jwt errors until the refresh: refill.
+    on('gap', () => {
+      this.planner.pushStatus(
+        'console output was interrupted while the Wings token was renewed; refilled from its log',
+      );
+      void this.captureReplay();
+    });
     if (connection.connectionState.kind === 'ready') this.everReady = true;
   }
 

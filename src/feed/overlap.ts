@@ -44,11 +44,39 @@ export function matchReplay(postedTail: readonly string[], replay: readonly stri
       break;
     }
   }
+  if (p === 0 && n > 0) p = alignAcrossHoles(tail, rep);
   if (p === m) return { fresh: [], overlap: p };
   const first = rep[p]!.index;
   let last = replay.length - 1;
   while (last > first && key(replay[last]!) === '') last--;
   return { fresh: replay.slice(first, last + 1), overlap: p };
+}
+
+/** How many of the tail's newest lines must be found, in order, for an alignment that skips replay lines. */
+const HOLE_ANCHOR_LINES = 8;
+
+/**
+ * Fallback when no exact alignment exists because the tail has holes: lines the bot never saw live (output Wings swapped
+ * for jwt errors on an expired token, lines its throttle discarded) are in the replay but not in the tail. Finds the most
+ * recent replay position of the tail's newest line from which the tail's newest lines can be found going backwards, in
+ * order, skipping replay lines in between. Lines inside such holes are not posted: they would land out of order.
+ */
+function alignAcrossHoles(tail: readonly string[], rep: readonly Comparable[]): number {
+  const n = tail.length;
+  const anchors = Math.min(n, HOLE_ANCHOR_LINES);
+  for (let candidate = rep.length; candidate > 0; candidate--) {
+    if (rep[candidate - 1]!.key !== tail[n - 1]) continue;
+    let found = 1;
+    let r = candidate - 2;
+    for (let t = n - 2; found < anchors && t >= 0 && r >= 0; r--) {
+      if (rep[r]!.key === tail[t]) {
+        found++;
+        t--;
+      }
+    }
+    if (found === anchors) return candidate;
+  }
+  return 0;
 }
 
 interface Comparable {

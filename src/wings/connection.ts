@@ -72,6 +72,8 @@ export class WingsConnection extends EventEmitter<WingsConnectionEvents> {
   private attempt = 0;
   private ws: WebSocket | undefined;
   private socketAuthed = false;
+  /** Set when the token went invalid on the open socket; the next refresh announces a possible gap in output. */
+  private outputGap = false;
   private missedPongs = 0;
   private permissionList: string[] = [];
   private permissionsKnown = false;
@@ -484,6 +486,8 @@ export class WingsConnection extends EventEmitter<WingsConnectionEvents> {
       this.lastStatsValue = stats;
     },
     refresh: (reason) => {
+      // Past expiry (or denylisted) on an authenticated socket, Wings swaps our output for jwt errors: remember the gap.
+      if (this.socketAuthed && reason !== 'token expiring') this.outputGap = true;
       this.refresher.trigger(reason);
     },
     jwtFatal: (text, missingConnect) => {
@@ -503,7 +507,14 @@ export class WingsConnection extends EventEmitter<WingsConnectionEvents> {
   private onAuthSuccess(): void {
     this.authTimer.clear();
     this.refresher.onAuthSuccess();
-    if (this.socketAuthed) return;
+    if (this.socketAuthed) {
+      if (this.outputGap) {
+        this.outputGap = false;
+        this.safeEmit('gap');
+      }
+      return;
+    }
+    this.outputGap = false;
     this.socketAuthed = true;
     this.attempt = 0;
     this.backoff.reset();

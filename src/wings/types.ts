@@ -43,6 +43,11 @@ export interface WingsConnectionEvents {
   state: [state: ConnectionState];
   /** After the `auth success` that follows every (re)connect; never after a token refresh. */
   ready: [];
+  /**
+   * After a refresh that followed an expired or denylisted token on the open socket: while it was invalid Wings replaced
+   * every outbound event with `jwt error` (wings.md §3.3), so console output may be missing. `send logs` can fill it.
+   */
+  gap: [];
 }
 
 export interface WebsocketCredentials {
