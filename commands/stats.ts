@@ -22,10 +22,11 @@ export const deferEphemeral = false; // public answer: a slow start must not mak
 export async function execute(interaction: ChatInputCommandInteraction<'cached'>, ctx: CommandContext): Promise<void> {
   const bridge = ctx.services.bridge;
   const live = await bridge.resolve(interaction.guildId, interaction.options.getString('server'));
-  await ctx.respond.defer(false);
   // Open to everyone, so it never makes the bot reconnect a stopped socket; stats and limits come from what the bot
-  // already holds where it can (see Bridge.freshStats and serverLimits).
+  // already holds where it can (see Bridge.freshStats and serverLimits). Checked before deferring, so a stopped socket
+  // is answered at once and privately rather than through a public "thinking…" message.
   await bridge.ensureConnected(live, { restartStopped: false });
+  await ctx.respond.defer(false);
   const [stats, limits] = await Promise.all([bridge.freshStats(live), bridge.serverLimits(live)]);
   const embed = new EmbedBuilder()
     .setTitle(inert(live.binding.name, 200))
