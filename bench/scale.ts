@@ -67,7 +67,14 @@ export interface StepResult {
 async function step(
   bindings: number,
   perKey: number,
-  o: { quietMs: number; connectTimeoutMs: number; log: (m: string) => void; raw?: boolean; batch?: number },
+  o: {
+    quietMs: number;
+    connectTimeoutMs: number;
+    log: (m: string) => void;
+    raw?: boolean;
+    batch?: number;
+    settleMs?: number;
+  },
 ): Promise<StepResult> {
   const panel = await startHost(PANEL_HOST);
   const bot = await startHost(BOT_HOST, { execArgv: ['--expose-gc', '--max-old-space-size=4096'] });
@@ -98,7 +105,7 @@ async function step(
       `scale: ${fmtInt(connect.ready)}/${fmtInt(bindings)} ready in ${fmtInt(connect.lastReadyMs)} ms; measuring quiet`,
     );
     const panelCounts = await panel.call<PanelCounts>('counts');
-    await delay(SETTLE_MS);
+    await delay(o.settleMs ?? SETTLE_MS);
     // BENCH_PROFILE_DIR=/some/dir writes a CPU profile of each quiet window there (the profiler inflates the CPU share).
     const profileDir = process.env.BENCH_PROFILE_DIR;
     const profilePath = profileDir
@@ -121,7 +128,7 @@ async function step(
   }
 }
 
-function baselineSection(runs: StepResult[], floor: StepResult): Section {
+function baselineSection(runs: StepResult[], floor: StepResult | undefined): Section {
   const byRss = [...runs].sort((a, b) => a.rssPerBinding - b.rssPerBinding);
   const r = byRss[Math.floor((byRss.length - 1) / 2)]!;
   const cpu = median(runs.map((x) => x.quiet.cpuShare));
@@ -149,11 +156,15 @@ function baselineSection(runs: StepResult[], floor: StepResult): Section {
       ok: cpu < 0.05,
       note: `runs: ${cpuList}; user ${fmtPct(r.quiet.userShare)} + system ${fmtPct(r.quiet.systemShare)}; ${fmtInt(r.quiet.statsPerSecond)} stats frames/s; loop delay p99 ${fmt(r.quiet.loopP99Ms, 1)} ms`,
     },
-    {
-      metric: 'floor: bare ws clients, RSS per socket / CPU quiet',
-      value: `${fmtKiB(floor.rssPerBinding)} / ${fmtPct(floor.quiet.cpuShare)}`,
-      note: `same run: hub ÷ floor = ${fmt(r.rssPerBinding / floor.rssPerBinding, 2)}× RSS, ${fmt(cpu / floor.quiet.cpuShare, 2)}× CPU; heap ${fmtKiB(floor.heapPerBinding)}/socket`,
-    },
+    ...(floor
+      ? [
+          {
+            metric: 'floor: bare ws clients, RSS per socket / CPU quiet',
+            value: `${fmtKiB(floor.rssPerBinding)} / ${fmtPct(floor.quiet.cpuShare)}`,
+            note: `same run: hub ÷ floor = ${fmt(r.rssPerBinding / floor.rssPerBinding, 2)}× RSS, ${fmt(cpu / floor.quiet.cpuShare, 2)}× CPU; heap ${fmtKiB(floor.heapPerBinding)}/socket`,
+          },
+        ]
+      : []),
     {
       metric: 'time to connect all',
       value: `${fmtInt(r.connect.lastReadyMs)} ms`,
@@ -236,15 +247,20 @@ export const scale: Bench = {
   async run(ctx: BenchContext) {
     const quietMs = ctx.quick ? 5_000 : 10_000;
     const perKey = 250;
-    const o = { quietMs, connectTimeoutMs: ctx.quick ? 60_000 : 120_000, log: ctx.log };
+    const o = {
+      quietMs,
+      connectTimeoutMs: ctx.quick ? 60_000 : 120_000,
+      log: ctx.log,
+      settleMs: ctx.quick ? 6_000 : SETTLE_MS,
+    };
     const sections: Section[] = [];
-    const steps = ctx.quick ? [1000, 2000] : [1000, 2000, 5000, 10_000];
+    const steps = ctx.quick ? [1000] : [1000, 2000, 5000, 10_000];
     const table: Row[] = [];
     let stoppedBecause = 'every step fitted';
     // RSS after a connection burst varies from run to run (heap sizing, allocator high-water): repeat the baseline.
     const baselineRuns: StepResult[] = [];
     for (let i = 0; i < (ctx.quick ? 1 : 3); i++) baselineRuns.push(await step(1000, perKey, o));
-    const floor = await step(1000, perKey, { ...o, raw: true });
+    const floor = ctx.quick ? undefined : await step(1000, perKey, { ...o, raw: true });
     sections.push(baselineSection(baselineRuns, floor));
     for (const n of steps) {
       const r = n === 1000 ? baselineRuns[baselineRuns.length - 1]! : await step(n, perKey, o);
