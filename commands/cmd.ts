@@ -38,7 +38,9 @@ export async function execute(
   try {
     // The policy answers before anything else: a refused command is refused even while the server is unreachable.
     checkConsoleCommand(live, input);
-    await ctx.respond.defer(true);
+    // Acknowledge Discord in parallel: the command must not wait for Discord's round trip (bench: cmd-roundtrip).
+    // The responder queues every later reply behind this defer, and its failure surfaces on the first reply.
+    void ctx.respond.defer(true).catch(() => undefined);
     await bridge.ensureConnected(live);
     result = await runConsoleCommand(live, input, {
       windowMs,
