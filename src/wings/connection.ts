@@ -283,7 +283,9 @@ export class WingsConnection extends EventEmitter<WingsConnectionEvents> {
 
   private async connect(generation: number): Promise<void> {
     let credentials: WebsocketCredentials;
+    const release = this.opts.connectGate ? await this.opts.connectGate.acquire() : undefined;
     try {
+      if (generation !== this.generation) return;
       await this.loadServerDetails();
       if (generation !== this.generation) return;
       credentials = await this.fetchCredentials();
@@ -294,6 +296,8 @@ export class WingsConnection extends EventEmitter<WingsConnectionEvents> {
       else if (fatal !== undefined) this.stop(fatal.code, fatal.reason);
       else this.scheduleRetry(describeError(error), asPanelFailure(error).retryAfterMs ?? 0);
       return;
+    } finally {
+      release?.();
     }
     if (generation !== this.generation) return;
     if (this.stateValue.kind === 'stopped') return;

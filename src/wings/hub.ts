@@ -7,6 +7,7 @@
 import type { Logger } from 'pino';
 import { apiKeyIdentity, PanelClient } from '../panel/index.ts';
 import { type Clock, systemClock } from './clock.ts';
+import { ConnectGate } from './connect-gate.ts';
 import { WingsConnection, type WingsConnectionOptions } from './connection.ts';
 import { DEFAULT_WS_TOKEN_LIMIT, SlidingWindowLimiter } from './token-limit.ts';
 import type { CredentialSource } from './types.ts';
@@ -25,7 +26,7 @@ export interface WingsSubscription {
 
 export type HubConnectionOptions = Omit<
   WingsConnectionOptions,
-  'serverId' | 'panelUrl' | 'credentials' | 'logger' | 'tokenLimiter'
+  'serverId' | 'panelUrl' | 'credentials' | 'logger' | 'tokenLimiter' | 'connectGate'
 >;
 
 export interface WingsHubOptions {
@@ -33,6 +34,8 @@ export interface WingsHubOptions {
   /** Default: a PanelClient for the target. Anything with getServer + getWebsocketCredentials will do. */
   createPanelClient?: (target: WingsTarget) => CredentialSource;
   connectionOptions?: HubConnectionOptions;
+  /** Connections of one panel in their panel phase (details + token) at once. Default 100. */
+  maxConcurrentConnects?: number;
 }
 
 interface Entry {
@@ -48,6 +51,7 @@ export class WingsHub {
   private readonly entries = new Map<string, Entry>();
   /** The panel's websocket-token limit is per server, whichever key asks: share one budget per (panel, server). */
   private readonly limiters = new Map<string, SlidingWindowLimiter>();
+  private readonly gates = new Map<string, ConnectGate>();
   private readonly clock: Clock;
 
   constructor(private readonly options: WingsHubOptions) {
@@ -75,6 +79,7 @@ export class WingsHub {
         credentials: create({ ...target, panelUrl }),
         logger: this.options.logger,
         tokenLimiter: this.limiterFor(serverKey),
+        connectGate: this.gateFor(panelUrl),
       });
       entry = { connection, refs: 0 };
       this.entries.set(key, entry);
@@ -105,6 +110,15 @@ export class WingsHub {
     const connections = [...this.entries.values()].map((e) => e.connection);
     this.entries.clear();
     await Promise.all(connections.map((c) => c.close()));
+  }
+
+  private gateFor(panelUrl: string): ConnectGate {
+    let gate = this.gates.get(panelUrl);
+    if (gate === undefined) {
+      gate = new ConnectGate(this.options.maxConcurrentConnects ?? 100);
+      this.gates.set(panelUrl, gate);
+    }
+    return gate;
   }
 
   private limiterFor(serverKey: string): SlidingWindowLimiter {

@@ -88,4 +88,6 @@ export interface WingsConnectionOptions {
   clock?: Clock;
   random?: () => number;
   createSocket?: (url: string, options: ClientOptions) => WebSocket;
+  /** Shared bound on connections in their panel phase (details + token); the hub passes one per panel. */
+  connectGate?: { acquire(): Promise<() => void> };
 }
