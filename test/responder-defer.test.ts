@@ -122,7 +122,7 @@ describe('automatic defer', () => {
     expect(calls.map((c) => c.how)).toEqual(['update']);
   });
 
-  it('an error after a public placeholder removes it and answers privately', async () => {
+  it('an error after a public placeholder becomes its answer (a defer cannot change visibility)', async () => {
     const { interaction, calls } = fakeInteraction('command', 'stats');
     const mod = slowModule(
       'stats',
@@ -133,19 +133,7 @@ describe('automatic defer', () => {
       { deferEphemeral: false },
     );
     await router(mod).handle(interaction);
-    expect(calls.map((c) => c.how)).toEqual(['deferReply', 'deleteReply', 'followUp']);
-    expect(ephemeral(calls[2])).toBe(true);
-    expect(calls[2]?.body?.content).toBe('Survival is not connected.');
-  });
-});
-
-describe('loader', () => {
-  it('refuses a non-boolean deferEphemeral', () => {
-    const mod = {
-      data: { name: 'x', toJSON: () => ({ name: 'x', description: 'd' }) },
-      execute: async () => undefined,
-    };
-    expect(() => validateCommandModule('x.ts', { ...mod, deferEphemeral: 'no' })).toThrow(CommandLoadError);
-    expect(validateCommandModule('x.ts', { ...mod, deferEphemeral: false }).deferEphemeral).toBe(false);
+    expect(calls.map((c) => c.how)).toEqual(['deferReply', 'editReply']);
+    expect(calls[1]?.body?.content).toBe('Survival is not connected.');
   });
 });

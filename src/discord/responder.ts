@@ -74,13 +74,11 @@ export class Responder {
       if (this.stage === 'pending') {
         await this.interaction.reply({ ...body, flags: MessageFlags.Ephemeral });
         this.stage = 'replied';
-      } else if (this.stage === 'deferred' && this.ephemeral) {
-        await this.interaction.editReply(body as InteractionEditReplyOptions);
-        this.stage = 'replied';
       } else if (this.stage === 'deferred') {
-        // A public "thinking…" that will never get its answer: remove it rather than leave it hanging for everyone.
-        await this.interaction.deleteReply().catch(() => undefined);
-        await this.interaction.followUp({ ...body, flags: MessageFlags.Ephemeral });
+        // The deferred message is the answer's place, public or not: Discord's first follow-up after a defer edits it
+        // (so deleting it first leaves the follow-up nowhere to go), and a defer's visibility cannot change. User
+        // messages are written to be safe for everyone to read.
+        await this.interaction.editReply(body as InteractionEditReplyOptions);
         this.stage = 'replied';
       } else {
         await this.interaction.followUp({ ...body, flags: MessageFlags.Ephemeral });
