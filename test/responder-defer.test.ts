@@ -137,3 +137,14 @@ describe('automatic defer', () => {
     expect(calls[1]?.body?.content).toBe('Survival is not connected.');
   });
 });
+
+describe('loader', () => {
+  it('refuses a non-boolean deferEphemeral', () => {
+    const mod = {
+      data: { name: 'x', toJSON: () => ({ name: 'x', description: 'd' }) },
+      execute: async () => undefined,
+    };
+    expect(() => validateCommandModule('x.ts', { ...mod, deferEphemeral: 'no' })).toThrow(CommandLoadError);
+    expect(validateCommandModule('x.ts', { ...mod, deferEphemeral: false }).deferEphemeral).toBe(false);
+  });
+});
