@@ -144,8 +144,15 @@ export async function call(opts: TransportOptions, spec: CallSpec): Promise<Call
       );
     let res: Response;
     let text: string;
+    // A timer cleared when the call ends: AbortSignal.timeout would keep every finished call's timer (and its
+    // request) alive for the whole timeout — thousands of them when many bindings start at once (bench scale).
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new DOMException('panel call timed out', 'TimeoutError')),
+      opts.timeoutMs,
+    );
     try {
-      const signal = AbortSignal.timeout(opts.timeoutMs);
+      const signal = controller.signal;
       const init: RequestInit = { method: spec.method, headers, body, redirect: 'manual', signal };
       if (opts.dispatcher !== undefined) init.dispatcher = opts.dispatcher;
       res = await opts.fetch(url, init);
@@ -171,6 +178,8 @@ export async function call(opts: TransportOptions, spec: CallSpec): Promise<Call
           : mapped;
       log(undefined, { error: error.kind });
       throw error;
+    } finally {
+      clearTimeout(timer);
     }
     log(res.status);
 
