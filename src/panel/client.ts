@@ -10,7 +10,7 @@ import { badResponse, type CallContext, notTheApi, PanelError } from './errors.t
 import { apiKeyIdentity, isHeaderSafeKey } from './keys.ts';
 import { accountBody, resourcesBody, serverBody, websocketBody } from './schemas.ts';
 import { call, type TransportOptions } from './transport.ts';
-import { POWER_ACTIONS, type PowerAction, type ServerState } from './types.ts';
+import { POWER_ACTIONS, POWER_PERMISSION, type PowerAction, type ServerState } from './types.ts';
 import { normalizePanelUrl, panelHost, socketUrlProblem } from './url-policy.ts';
 
 export { apiKeyIdentity, looksLikeApplicationKey, looksLikeClientKey } from './keys.ts';
@@ -84,13 +84,6 @@ function agentFor(lookup: LookupFunction): Agent {
   }
   return agent;
 }
-
-const POWER_PERMISSION: Record<PowerAction, string> = {
-  start: 'control.start',
-  stop: 'control.stop',
-  kill: 'control.stop',
-  restart: 'control.restart',
-};
 
 /** The 8-character identifier or the full uuid; anything else could walk out of the /servers/ path. */
 const SERVER_ID = /^[A-Za-z0-9-]{1,64}$/;

@@ -3,11 +3,15 @@
  * Everything here is safe to call on hostile input — malformed data raises WingsProtocolError, never anything else.
  */
 
-export type ServerState = 'offline' | 'starting' | 'running' | 'stopping';
-export type PowerAction = 'start' | 'stop' | 'restart' | 'kill';
+import { POWER_ACTIONS, type PowerAction, SERVER_STATES, type ServerState } from '../panel/types.ts';
 
-export const SERVER_STATES: readonly ServerState[] = ['offline', 'starting', 'running', 'stopping'];
-export const POWER_ACTIONS: readonly PowerAction[] = ['start', 'stop', 'restart', 'kill'];
+export {
+  POWER_ACTIONS,
+  POWER_PERMISSION,
+  type PowerAction,
+  SERVER_STATES,
+  type ServerState,
+} from '../panel/types.ts';
 
 export interface WingsFrame {
   event: string;
@@ -40,13 +44,6 @@ export const PERMISSION = {
   stop: 'control.stop',
   restart: 'control.restart',
 } as const;
-
-export const POWER_PERMISSION: Record<PowerAction, string> = {
-  start: PERMISSION.start,
-  stop: PERMISSION.stop,
-  kill: PERMISSION.stop,
-  restart: PERMISSION.restart,
-};
 
 export function isServerState(value: unknown): value is ServerState {
   return typeof value === 'string' && (SERVER_STATES as readonly string[]).includes(value);
