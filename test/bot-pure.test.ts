@@ -201,3 +201,15 @@ describe('panel custom ids', () => {
     expect([...enabledActions('running')].sort()).toEqual(['kill', 'restart', 'stop']);
   });
 });
+
+describe('power progress shows names and Wings texts as text', () => {
+  it('escapes markdown and mentions', () => {
+    expect(
+      renderPowerProgress('Sur*vi*val', 'start', {
+        states: [],
+        done: false,
+        error: 'Wings refused: @everyone **now**',
+      }),
+    ).toBe('**Sur\\*vi\\*val**: starting — Wings refused: @\u200beveryone \\*\\*now\\*\\*');
+  });
+});

@@ -4,6 +4,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { UserError } from '../discord/errors.ts';
+import { inert } from '../discord/format.ts';
 import type { Logger } from '../log.ts';
 import { PanelClient } from '../panel/client.ts';
 import { compileRedaction, redactLine } from '../policy/redaction.ts';
@@ -254,7 +255,7 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     if (state.kind === 'ready') return;
     if (state.kind === 'stopped') {
       if (state.code === 'closed' || options.restartStopped === false) {
-        throw new UserError(`${live.binding.name} is not connected: ${state.reason}`);
+        throw new UserError(`${inert(live.binding.name, 64)} is not connected: ${inert(state.reason, 300)}`);
       }
       // Stopped for a cause the panel side may have fixed since (unsuspended, permission granted): a command is the
       // moment to try once more; if the cause remains, it stops again with the same reason, shown below.
@@ -263,8 +264,9 @@ export class Bridge extends EventEmitter<BridgeEvents> {
     try {
       await live.connection.waitForReady(READY_WAIT_MS);
     } catch {
-      const reason = live.lastError ? `: ${live.lastError}` : ' yet; the bot is still connecting to Wings.';
-      throw new UserError(`${live.binding.name} is not connected${reason}`);
+      // Wings and panel texts are shown as text: escaped, no mentions, bounded.
+      const reason = live.lastError ? `: ${inert(live.lastError, 300)}` : ' yet; the bot is still connecting to Wings.';
+      throw new UserError(`${inert(live.binding.name, 64)} is not connected${reason}`);
     }
   }
 

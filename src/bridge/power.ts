@@ -51,8 +51,9 @@ export function describeDaemonError(message: string): string {
 export function renderPowerProgress(name: string, action: PowerAction, progress: PowerProgress): string {
   const verb = { start: 'starting', stop: 'stopping', restart: 'restarting', kill: 'killing' }[action];
   const trail = progress.states.length > 0 ? progress.states.join('… ') : verb;
-  const tail = progress.error ? ` — ${progress.error}` : progress.done ? ' ✅' : '…';
-  return `**${name}**: ${trail}${tail}`;
+  // Names and Wings' texts are shown as text: escaped, no mentions, bounded.
+  const tail = progress.error ? ` — ${inert(progress.error, 400)}` : progress.done ? ' ✅' : '…';
+  return `**${inert(name, 64)}**: ${trail}${tail}`;
 }
 
 /**
