@@ -38,14 +38,24 @@ describe('a 20,000-line burst', () => {
     );
     for (let i = 0; i < BURST; i += 1000) server.emitConsole(lines.slice(i, i + 1000));
 
-    await eventually(
-      () =>
-        feed.planner.counters.received - receivedBefore === BURST &&
-        feed.planner.pendingLines === 0 &&
-        !feed.planner.inFlight,
-      'the burst to be posted',
-      60_000,
-    );
+    try {
+      await eventually(
+        () =>
+          feed.planner.counters.received - receivedBefore === BURST &&
+          feed.planner.pendingLines === 0 &&
+          !feed.planner.inFlight,
+        'the burst to be posted',
+        60_000,
+      );
+    } catch (error) {
+      // Say where it stood: a stall and a slow machine look alike from the outside.
+      const state = {
+        counters: feed.planner.counters,
+        pending: feed.planner.pendingLines,
+        inFlight: feed.planner.inFlight,
+      };
+      throw new Error(`${(error as Error).message}: ${JSON.stringify(state)} paused=${feed.paused ?? 'no'}`);
+    }
     const c = feed.planner.counters;
     expect(c.dropped).toBe(0);
     expect(c.postedInline + c.postedAttached).toBe(c.received);
