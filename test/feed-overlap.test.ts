@@ -59,3 +59,16 @@ describe('RecentLines', () => {
     expect(recent.lines()).toEqual(['c', 'd', 'e']);
   });
 });
+
+describe('live lines that overtook the replay', () => {
+  const seq2 = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `L${from + i}`);
+  it('are kept, not lost before the alignment point (found by the chaos run)', () => {
+    // The feed posted L0–L199; L200 and L201 arrive live ahead of the replay of L50–L199.
+    const tail = seq2(0, 200);
+    const collected = ['L200', 'L201', ...seq2(50, 200)];
+    expect(newLinesAfterReplay(tail, collected)).toEqual(['L200', 'L201']);
+  });
+  it('but history from before a short tail is not posted', () => {
+    expect(newLinesAfterReplay(seq2(95, 100), seq2(0, 150))).toEqual(seq2(100, 150));
+  });
+});

@@ -45,11 +45,22 @@ export function matchReplay(postedTail: readonly string[], replay: readonly stri
     }
   }
   if (p === 0 && n > 0) p = alignAcrossHoles(tail, rep);
-  if (p === m) return { fresh: [], overlap: p };
+  // Live lines can reach the collection ahead of the replay (Wings answers `send logs` on its own goroutine): such a
+  // line sits before the alignment point yet was never posted. Keep every line there the tail and the rest do not hold.
+  const seen = new Set(tail);
+  for (let i = p; i < m; i++) seen.add(rep[i]!.key);
+  // When the tail is shorter than the replay, lines before the first one the tail knows are history from before the
+  // feed started, not stragglers.
+  const tailKeys = new Set(tail);
+  let from = 0;
+  if (n < m) while (from < p && !tailKeys.has(rep[from]!.key)) from++;
+  const stragglers: string[] = [];
+  for (let i = from; i < p; i++) if (!seen.has(rep[i]!.key)) stragglers.push(replay[rep[i]!.index]!);
+  if (p === m) return { fresh: stragglers, overlap: p };
   const first = rep[p]!.index;
   let last = replay.length - 1;
   while (last > first && key(replay[last]!) === '') last--;
-  return { fresh: replay.slice(first, last + 1), overlap: p };
+  return { fresh: [...stragglers, ...replay.slice(first, last + 1)], overlap: p };
 }
 
 /** How many of the tail's newest lines must be found, in order, for an alignment that skips replay lines. */
