@@ -135,3 +135,16 @@ describe('crash alerts', () => {
     feed.close();
   });
 });
+
+describe('a reconnect while a replay is collecting', () => {
+  it('asks Wings for the log once more after it', async () => {
+    const { feed, connection } = world();
+    connection.onLogs = () => undefined; // the answer to the first request is lost with the old socket
+    connection.emit('ready'); // reconnect 1
+    await vi.advanceTimersByTimeAsync(100);
+    connection.emit('ready'); // reconnect 2 while the first replay still waits for lines
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(connection.logRequests).toBe(2);
+    feed.close();
+  });
+});

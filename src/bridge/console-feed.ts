@@ -63,6 +63,7 @@ export class ConsoleFeed {
   private probeDue = false;
   private probeTimer: NodeJS.Timeout | undefined;
   private replay: { lines: string[]; done: Promise<string[]>; lastLineAt: number } | undefined;
+  private replayAgain = false;
   private lastState: ServerState | undefined;
   private sawStopping = false;
   private everReady = false;
@@ -93,7 +94,7 @@ export class ConsoleFeed {
       this.planner.pushStatus(
         'console output was interrupted while the Wings token was renewed; refilled from its log',
       );
-      void this.captureReplay();
+      this.requestReplay();
     });
     if (connection.connectionState.kind === 'ready') this.everReady = true;
   }
@@ -174,6 +175,12 @@ export class ConsoleFeed {
       const { fresh } = matchReplay(this.recent.lines(), state.lines);
       for (const line of fresh) this.accept(line);
       this.drive();
+      if (this.replayAgain && !this.closed) {
+        // The socket came back (or the token was renewed) while this replay was collecting: what Wings sent for the
+        // earlier request may be lost with the old socket, so ask once more.
+        this.replayAgain = false;
+        void this.captureReplay();
+      }
       return state.lines;
     })();
     this.replay = state;
@@ -277,7 +284,13 @@ export class ConsoleFeed {
     this.planner.pushStatus(`reconnected to ${this.binding.name}`);
     this.resyncing = true;
     this.sawStopping = false;
-    void this.captureReplay();
+    this.requestReplay();
+  }
+
+  /** A replay for a new socket or a renewed token; if one is collecting already, another follows it. */
+  private requestReplay(): void {
+    if (this.replay) this.replayAgain = true;
+    else void this.captureReplay();
   }
 
   private onStatus(state: ServerState): void {
