@@ -3,34 +3,16 @@
  * TEST_REDIS_URL / TEST_POSTGRES_URL; skipped with a printed reason when absent). Own key namespace per run.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultCommandPolicy } from '../src/policy/index.ts';
 import { type Backend, openBackend } from '../src/store/backend.ts';
 import { type AuditEntry, type Binding, openStore, type Store } from '../src/store/index.ts';
+import { storeBackends } from './store-backends.ts';
 
 const logger = pino({ level: 'silent' });
-const runId = `a${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-let tempDir = '';
-
-const backends = [
-  { name: 'sqlite', url: () => `sqlite://${path.join(tempDir, 'audit.sqlite')}`, env: undefined },
-  { name: 'redis', url: () => process.env.TEST_REDIS_URL ?? '', env: 'TEST_REDIS_URL' },
-  { name: 'postgres', url: () => process.env.TEST_POSTGRES_URL ?? '', env: 'TEST_POSTGRES_URL' },
-] as const;
-for (const b of backends) {
-  if (b.env && !process.env[b.env]) console.warn(`store-audit: skipping ${b.name} — ${b.env} is not set`);
-}
-
-beforeAll(async () => {
-  tempDir = await mkdtemp(path.join(os.tmpdir(), 'ptero-audit-'));
-});
-afterAll(async () => {
-  await rm(tempDir, { recursive: true, force: true });
-});
+const { backends, runId } = storeBackends('store-audit', path.join('audit.sqlite'));
 
 function entry(i: number, overrides: Partial<AuditEntry> = {}): AuditEntry {
   return {

@@ -4,36 +4,17 @@
  * without touching the stored bytes, and `remove` still cleans up.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import os from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createClient } from '@keyv/redis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, openBackend } from '../src/store/backend.ts';
 import { type Binding, openStore, type Store, StoreError } from '../src/store/index.ts';
+import { storeBackends } from './store-backends.ts';
 
 const logger = pino({ level: 'silent' });
-const runId = `i${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-let tempDir = '';
-const sqliteFile = () => path.join(tempDir, 'store.sqlite');
-
-const backends = [
-  { name: 'sqlite', url: () => `sqlite://${sqliteFile()}`, env: undefined },
-  { name: 'redis', url: () => process.env.TEST_REDIS_URL ?? '', env: 'TEST_REDIS_URL' },
-  { name: 'postgres', url: () => process.env.TEST_POSTGRES_URL ?? '', env: 'TEST_POSTGRES_URL' },
-] as const;
-
-for (const b of backends) {
-  if (b.env && !process.env[b.env]) console.warn(`store-integrity: skipping ${b.name} — ${b.env} is not set`);
-}
-
-beforeAll(async () => {
-  tempDir = await mkdtemp(path.join(os.tmpdir(), 'ptero-store-integrity-'));
-});
-afterAll(async () => {
-  await rm(tempDir, { recursive: true, force: true });
-});
+const { backends, sqliteFile, runId } = storeBackends('store-integrity', path.join('store.sqlite'));
 
 let seq = 0;
 function makeBinding(guildId: string, overrides: Partial<Binding> = {}): Binding {

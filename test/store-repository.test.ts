@@ -4,34 +4,15 @@
  * and removes its keys afterwards.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Backend, openBackend } from '../src/store/backend.ts';
 import { type Binding, openStore, type Store, StoreError } from '../src/store/index.ts';
+import { storeBackends } from './store-backends.ts';
 
 const logger = pino({ level: 'silent' });
-const runId = `t${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-let tempDir = '';
-
-const backends = [
-  { name: 'sqlite', url: () => `sqlite://${path.join(tempDir, 'nested', 'folder', 'store.sqlite')}`, env: undefined },
-  { name: 'redis', url: () => process.env.TEST_REDIS_URL ?? '', env: 'TEST_REDIS_URL' },
-  { name: 'postgres', url: () => process.env.TEST_POSTGRES_URL ?? '', env: 'TEST_POSTGRES_URL' },
-] as const;
-
-for (const b of backends) {
-  if (b.env && !process.env[b.env]) console.warn(`store-repository: skipping ${b.name} — ${b.env} is not set`);
-}
-
-beforeAll(async () => {
-  tempDir = await mkdtemp(path.join(os.tmpdir(), 'ptero-store-'));
-});
-afterAll(async () => {
-  await rm(tempDir, { recursive: true, force: true });
-});
+const { backends, runId } = storeBackends('store-repository', path.join('nested', 'folder', 'store.sqlite'));
 
 let seq = 0;
 function makeBinding(overrides: Partial<Binding> = {}): Binding {
